@@ -1,0 +1,42 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.local/**', 'coverage/**', 'test-results/**', 'apps/api/public/vendor/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'describe', property: 'only', message: 'Focused tests must not be committed.' },
+        { object: 'it', property: 'only', message: 'Focused tests must not be committed.' },
+        { object: 'context', property: 'only', message: 'Focused tests must not be committed.' },
+        { object: 'describe', property: 'skip', message: 'Skipped tests must not be committed.' },
+        { object: 'it', property: 'skip', message: 'Skipped tests must not be committed.' },
+      ],
+      'no-restricted-globals': ['error', { name: 'xit', message: 'Skipped tests must not be committed.' }],
+    },
+  },
+  {
+    // Configuration is read from the environment in exactly one place per app: its convict schema.
+    files: ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts', 'infra/src/**/*.ts'],
+    ignores: ['apps/*/src/config.ts', 'infra/src/config.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through the app convict schema (config.ts).' },
+      ],
+    },
+  },
+  {
+    // Command-line tools and tests may print.
+    files: ['**/test/**/*.ts', '**/*.spec.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'infra/src/cli/**/*.ts', 'apps/*/src/cli/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,19 @@
+/**
+ * Root hook plugin shared by every test tier: chai configured once, sinon
+ * restored after each test, and an unhandled rejection fails the run instead
+ * of being swallowed.
+ */
+import * as chai from 'chai';
+import sinon from 'sinon';
+
+chai.config.truncateThreshold = 0;
+
+process.on('unhandledRejection', (reason) => {
+  throw reason instanceof Error ? reason : new Error(`unhandled rejection: ${String(reason)}`);
+});
+
+export const mochaHooks = {
+  afterEach(): void {
+    sinon.restore();
+  },
+};

@@ -4,8 +4,10 @@
  * of being swallowed.
  */
 import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
 
+chai.use(chaiAsPromised);
 chai.config.truncateThreshold = 0;
 
 process.on('unhandledRejection', (reason) => {

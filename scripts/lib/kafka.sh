@@ -55,4 +55,5 @@ kafka_stop() {
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$KAFKA_HOME/kafka.pid"
+  log "kafka stopped"
 }

@@ -1,0 +1,88 @@
+import convict from 'convict';
+import dotenv from 'dotenv';
+
+/** The API's whole configuration: every key has its environment variable, a default and a check. */
+export interface ApiConfig {
+  env: 'production' | 'development' | 'test';
+  http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number };
+  database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
+  kafka: { brokers: string[]; topic: string; clientId: string };
+  outbox: { batchSize: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
+  redis: { url: string; keyPrefix: string };
+  cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
+  idempotency: { retentionHours: number };
+  search: { cursorSecret: string };
+  shutdown: { deadlineMs: number };
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+}
+
+export const apiConfigSchema: convict.Schema<ApiConfig> = {
+  env: { doc: 'Deployment environment.', format: ['production', 'development', 'test'], default: 'development', env: 'NODE_ENV' },
+  http: {
+    host: { doc: 'Address the HTTP server binds.', format: String, default: '127.0.0.1', env: 'HOST' },
+    port: { doc: 'Port the HTTP server listens on (0 picks a free one).', format: 'port', default: 8080, env: 'PORT' },
+    bodyLimitBytes: { doc: 'Largest request body accepted, in bytes; larger ones get 413.', format: 'nat', default: 1_048_576, env: 'HTTP_BODY_LIMIT_BYTES' },
+    keepAliveTimeoutMs: { doc: 'Idle keep-alive timeout; above the load balancer\'s own so it never reuses a closed socket.', format: 'nat', default: 65_000, env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS' },
+  },
+  database: {
+    url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
+    poolMax: { doc: 'Most connections in the pool.', format: 'nat', default: 16, env: 'DATABASE_POOL_MAX' },
+    statementTimeoutMs: { doc: 'Longest a statement may run.', format: 'nat', default: 10_000, env: 'DATABASE_STATEMENT_TIMEOUT_MS' },
+    migrateOnStart: { doc: 'Apply pending migrations when the process starts.', format: Boolean, default: true, env: 'DATABASE_MIGRATE_ON_START' },
+  },
+  kafka: {
+    brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
+    topic: { doc: 'Topic every order change is published to.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
+    clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-api', env: 'KAFKA_CLIENT_ID' },
+  },
+  outbox: {
+    batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
+    pollIntervalMs: { doc: 'Fallback poll of the outbox when no notification arrives.', format: 'nat', default: 1_000, env: 'OUTBOX_POLL_INTERVAL_MS' },
+    publishTimeoutMs: { doc: 'How long one publish may wait for Kafka before the relay backs off.', format: 'nat', default: 10_000, env: 'OUTBOX_PUBLISH_TIMEOUT_MS' },
+    maxBackoffMs: { doc: 'Longest pause between publish attempts while Kafka is down.', format: 'nat', default: 5_000, env: 'OUTBOX_MAX_BACKOFF_MS' },
+  },
+  redis: {
+    url: { doc: 'Redis connection URL (used when CACHE_BACKEND=redis).', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
+    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+  },
+  cache: {
+    backend: { doc: 'Where cached reads come from: lru (in-process projection, no Redis) or redis.', format: ['lru', 'redis'], default: 'lru', env: 'CACHE_BACKEND' },
+    lruMaxEntries: { doc: 'Most orders the in-process cache holds.', format: 'nat', default: 100_000, env: 'CACHE_LRU_MAX_ENTRIES' },
+    lruMaxBytes: { doc: 'Most bytes of serialised orders the in-process cache holds.', format: 'nat', default: 256 * 1024 * 1024, env: 'CACHE_LRU_MAX_BYTES' },
+    lruTtlMs: { doc: 'Longest an in-process entry is served without a refresh (bounds staleness if an invalidation is lost).', format: 'nat', default: 5_000, env: 'CACHE_LRU_TTL_MS' },
+  },
+  idempotency: {
+    retentionHours: { doc: 'How long Idempotency-Key answers are kept.', format: 'nat', default: 24, env: 'IDEMPOTENCY_RETENTION_HOURS' },
+  },
+  search: {
+    cursorSecret: { doc: 'Secret that signs search cursors; the same on every replica.', format: String, default: 'local-development-cursor-secret', env: 'CURSOR_SECRET', sensitive: true },
+  },
+  shutdown: {
+    deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },
+  },
+  log: {
+    level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
+    pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
+  },
+};
+
+export interface LoadConfigOptions {
+  /** Variables to read instead of the process environment (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** A .env file merged under the environment; ignored when absent. */
+  dotenvPath?: string;
+}
+
+/** Reads and validates the configuration; throws naming every bad key and its variable. */
+export function loadApiConfig({ env, dotenvPath }: LoadConfigOptions = {}): ApiConfig {
+  const source = { ...readDotenv(dotenvPath), ...(env ?? process.env) };
+  const config = convict<ApiConfig>(apiConfigSchema, { env: source, args: [] });
+  config.validate({ allowed: 'strict' });
+  return config.getProperties();
+}
+
+function readDotenv(path: string | undefined): Record<string, string> {
+  if (!path) return {};
+  const parsed = dotenv.config({ path, processEnv: {}, quiet: true });
+  return parsed.parsed ?? {};
+}

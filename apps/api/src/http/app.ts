@@ -1,0 +1,42 @@
+import express, { type Express, type Router } from 'express';
+import type { DomainError } from '@order-service/domain';
+import { probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { errorHandler } from './errors.js';
+import { jsonBody } from './json-body.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import { HttpProblem, problemTypes } from './problem.js';
+import { requestContext } from './request-context.js';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  readiness: readonly ReadinessCheck[];
+  routers: readonly Router[];
+  mapDomainError: (error: DomainError) => HttpProblem;
+}
+
+/** The express application: request context, health, the feature routers, 404 and the error handler. */
+export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapDomainError }: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+
+  app.route('/healthz').get((_req, res) => {
+    res.json({ status: 'ok' });
+  }).all(methodNotAllowed(['GET']));
+  app.route('/readyz').get(async (_req, res) => {
+    const report = await probeReadiness(readiness);
+    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  }).all(methodNotAllowed(['GET']));
+
+  app.use(jsonBody(bodyLimitBytes));
+  for (const router of routers) app.use(router);
+
+  app.use((req, _res, next) => {
+    next(new HttpProblem({ type: problemTypes.notFound, title: 'Not found', status: 404, detail: `No route ${req.method} ${req.path}.` }));
+  });
+  app.use(errorHandler(logger, mapDomainError));
+  return app;
+}

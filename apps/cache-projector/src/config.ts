@@ -1,0 +1,54 @@
+import convict from 'convict';
+import dotenv from 'dotenv';
+
+export interface ProjectorConfig {
+  env: 'production' | 'development' | 'test';
+  http: { host: string; port: number };
+  kafka: { brokers: string[]; topic: string; deadLetterTopic: string; groupId: string; clientId: string; maxBatchSize: number };
+  redis: { url: string; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
+  shutdown: { deadlineMs: number };
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+}
+
+/** The projector's whole configuration: every key has its environment variable, a default and a check. */
+export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
+  env: { doc: 'Deployment environment.', format: ['production', 'development', 'test'], default: 'development', env: 'NODE_ENV' },
+  http: {
+    host: { doc: 'Address the health and metrics server binds.', format: String, default: '127.0.0.1', env: 'PROJECTOR_HOST' },
+    port: { doc: 'Port of the health and metrics server (0 picks a free one).', format: 'port', default: 8081, env: 'PROJECTOR_PORT' },
+  },
+  kafka: {
+    brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
+    topic: { doc: 'Topic of order events.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
+    deadLetterTopic: { doc: 'Where records that cannot be applied go.', format: String, default: 'orders-events.dlq', env: 'KAFKA_DLQ_TOPIC' },
+    groupId: { doc: 'Consumer group shared by every projector worker.', format: String, default: 'order-cache-projector', env: 'KAFKA_GROUP_ID' },
+    clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-cache-projector', env: 'KAFKA_CLIENT_ID' },
+    maxBatchSize: { doc: 'Most records handed to one batch apply.', format: 'nat', default: 2_000, env: 'PROJECTOR_MAX_BATCH_SIZE' },
+  },
+  redis: {
+    url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
+    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    tombstoneTtlSeconds: { doc: 'How long a deleted order\'s tombstone is kept to refuse late, older upserts.', format: 'nat', default: 86_400, env: 'CACHE_TOMBSTONE_TTL_SECONDS' },
+    invalidationChannel: { doc: 'Pub/sub channel that tells API replicas to drop an order from their local cache.', format: String, default: 'orders:invalidate', env: 'CACHE_INVALIDATION_CHANNEL' },
+  },
+  shutdown: {
+    deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },
+  },
+  log: {
+    level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
+    pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
+  },
+};
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  dotenvPath?: string;
+}
+
+/** Reads and validates the configuration; throws naming every bad key. */
+export function loadProjectorConfig({ env, dotenvPath }: LoadConfigOptions = {}): ProjectorConfig {
+  const fromFile = dotenvPath ? (dotenv.config({ path: dotenvPath, processEnv: {}, quiet: true }).parsed ?? {}) : {};
+  const config = convict<ProjectorConfig>(projectorConfigSchema, { env: { ...fromFile, ...(env ?? process.env) }, args: [] });
+  config.validate({ allowed: 'strict' });
+  return config.getProperties();
+}

@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import * as orders from './001-orders.js';
+import * as outbox from './002-outbox.js';
+
+export { OUTBOX_SLOTS } from './002-outbox.js';
+
+const migrations: Record<string, Knex.Migration> = {
+  '001-orders': orders,
+  '002-outbox': outbox,
+};
+
+/**
+ * Migrations are listed in code rather than discovered on disk, so they run the
+ * same from TypeScript sources and from compiled JavaScript.
+ */
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = migrations[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

@@ -1,0 +1,29 @@
+import Joi from 'joi';
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate has no UTF-8 encoding. */
+function storable(value: string, helpers: Joi.CustomHelpers<string>): string | Joi.ErrorReport {
+  return value.includes('\u0000') || LONE_SURROGATE.test(value)
+    ? helpers.message({ custom: 'must not contain NUL characters or unpaired UTF-16 surrogates' })
+    : value;
+}
+
+/** A non-empty string of at most `maxLength` UTF-16 units that PostgreSQL can store. */
+export function text(maxLength: number): Joi.StringSchema<string> {
+  return Joi.string().max(maxLength).custom(storable, 'storable text');
+}
+
+/** Clients may bring their own uids; the server generates UUIDv7, which also fits. */
+export const orderUidSchema = Joi.string()
+  .pattern(/^[A-Za-z0-9_-]{1,64}$/)
+  .messages({ 'string.pattern.base': 'must be 1 to 64 characters from A-Z, a-z, 0-9, _ and -' });
+
+const DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME_MESSAGE = 'must be an ISO 8601 date-time with a time zone, e.g. 2021-11-26T06:22:19Z';
+
+/** A date alone or a local time is ambiguous as a point in time, so the time and zone are required. */
+export const dateTimeSchema = Joi.string()
+  .isoDate()
+  .pattern(DATE_TIME_WITH_ZONE)
+  .messages({ 'string.isoDate': DATE_TIME_MESSAGE, 'string.pattern.base': DATE_TIME_MESSAGE });

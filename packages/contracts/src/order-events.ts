@@ -1,0 +1,126 @@
+import type { Order } from '@order-service/domain';
+import Joi from 'joi';
+import { EventDecodeError, EventEncodeError } from './errors.js';
+import { fieldErrorsOf, STRICT_PREFERENCES } from './field-errors.js';
+import type { ValidationResult } from './field-errors.js';
+import { dateTimeSchema, orderUidSchema, text } from './field-schemas.js';
+import { orderSchema } from './order-document.js';
+
+/** The envelope version this build writes and reads. A change readers cannot ignore gets a new version. */
+export const SCHEMA_VERSION = 1;
+
+/** The order was created or replaced; carries the whole document at `version`. */
+export interface OrderUpserted {
+  schema_version: typeof SCHEMA_VERSION;
+  type: 'order.upserted';
+  event_id: string;
+  order_uid: string;
+  /** The order's version after this write; the first write is 1. */
+  version: number;
+  /** ISO 8601 date-time of the write. */
+  occurred_at: string;
+  /** The request that caused the write, when there was one. */
+  request_id: string | null;
+  order: Order;
+}
+
+/** The order was deleted; `version` is the version the delete produced. */
+export interface OrderDeleted {
+  schema_version: typeof SCHEMA_VERSION;
+  type: 'order.deleted';
+  event_id: string;
+  order_uid: string;
+  version: number;
+  occurred_at: string;
+  request_id: string | null;
+}
+
+/** Every event published on ORDERS_TOPIC. */
+export type OrderEvent = OrderUpserted | OrderDeleted;
+
+const envelopeFields = {
+  schema_version: Joi.number().valid(SCHEMA_VERSION).required(),
+  event_id: Joi.string()
+    .pattern(/^[A-Za-z0-9_-]{1,128}$/)
+    .required()
+    .messages({ 'string.pattern.base': 'must be 1 to 128 characters from A-Z, a-z, 0-9, _ and -' }),
+  order_uid: orderUidSchema.required(),
+  version: Joi.number().integer().min(1).required(),
+  occurred_at: dateTimeSchema.required(),
+  request_id: text(128).allow(null).required(),
+};
+
+/** Schema of OrderUpserted; the carried order must be the order the envelope names. */
+export const orderUpsertedSchema = Joi.object<OrderUpserted, true>({
+  ...envelopeFields,
+  type: Joi.string().valid('order.upserted').required(),
+  order: orderSchema
+    .keys({
+      order_uid: orderUidSchema
+        .required()
+        .valid(Joi.ref('...order_uid'))
+        .messages({ 'any.only': 'must equal the order_uid of the event' }),
+    })
+    .required(),
+}).prefs(STRICT_PREFERENCES);
+
+/** Schema of OrderDeleted. */
+export const orderDeletedSchema = Joi.object<OrderDeleted, true>({
+  ...envelopeFields,
+  type: Joi.string().valid('order.deleted').required(),
+}).prefs(STRICT_PREFERENCES);
+
+/** Only reached when `type` is missing or unknown, so it always fails, in the same words as the event schemas. */
+const eventTypeSchema = Joi.object({
+  type: Joi.string().valid('order.upserted', 'order.deleted').required(),
+})
+  .unknown(true)
+  .prefs(STRICT_PREFERENCES);
+
+/**
+ * Checks an event against the schema its `type` selects. The order inside is
+ * checked against the order schema but not the domain rules: an event records
+ * a write that already happened, and a rule tightened later must not make old
+ * events unreadable.
+ */
+export function validateOrderEvent(input: unknown): ValidationResult<OrderEvent> {
+  const type = isObject(input) ? input['type'] : undefined;
+  const schema = type === 'order.upserted' ? orderUpsertedSchema : type === 'order.deleted' ? orderDeletedSchema : eventTypeSchema;
+  const { error, value } = schema.validate(input);
+  if (error !== undefined) return { ok: false, errors: fieldErrorsOf(error) };
+  return { ok: true, value: value as OrderEvent };
+}
+
+/** The event as the UTF-8 JSON message value; throws EventEncodeError rather than publish an invalid event. */
+export function encodeOrderEvent(event: OrderEvent): Buffer {
+  const result = validateOrderEvent(event);
+  if (!result.ok) throw new EventEncodeError(result.errors);
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+/** Reads a message value; throws EventDecodeError, whose `reason` says why, for anything but a valid event of this schema version. */
+export function decodeOrderEvent(value: Buffer | string | null): OrderEvent {
+  if (value === null || value.length === 0) {
+    throw new EventDecodeError('empty', [{ path: '', message: 'the message has no value' }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new EventDecodeError('not-json', [{ path: '', message: `is not JSON: ${detail}` }], { cause: error });
+  }
+  const schemaVersion = isObject(parsed) ? parsed['schema_version'] : undefined;
+  if (typeof schemaVersion === 'number' && schemaVersion !== SCHEMA_VERSION) {
+    throw new EventDecodeError('unsupported-schema-version', [
+      { path: '/schema_version', message: `is ${schemaVersion}; this build reads ${SCHEMA_VERSION}` },
+    ]);
+  }
+  const result = validateOrderEvent(parsed);
+  if (!result.ok) throw new EventDecodeError('invalid', result.errors);
+  return result.value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,52 @@
+import type { Violation } from './violation.js';
+
+/**
+ * Base of every error the domain raises. `code` is stable and safe to branch on
+ * (and to return to clients); the message is for people and may change.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** `ORDER.NOT_FOUND`: no order has this uid. */
+export class OrderNotFound extends DomainError {
+  constructor(readonly orderUid: string, options?: ErrorOptions) {
+    super('ORDER.NOT_FOUND', `order ${orderUid} not found`, options);
+  }
+}
+
+/** `ORDER.ALREADY_EXISTS`: an order with this uid is already stored. */
+export class OrderAlreadyExists extends DomainError {
+  constructor(readonly orderUid: string, options?: ErrorOptions) {
+    super('ORDER.ALREADY_EXISTS', `order ${orderUid} already exists`, options);
+  }
+}
+
+/**
+ * `ORDER.VERSION_CONFLICT`: a conditional write expected another version than
+ * the stored one. `actual` is null when the order is absent.
+ */
+export class OrderVersionConflict extends DomainError {
+  constructor(
+    readonly orderUid: string,
+    readonly expected: number,
+    readonly actual: number | null,
+    options?: ErrorOptions,
+  ) {
+    super('ORDER.VERSION_CONFLICT', `order ${orderUid}: expected version ${expected}, found ${actual ?? 'no order'}`, options);
+  }
+}
+
+/** `ORDER.RULE_VIOLATION`: the order breaks one or more invariants, all listed in `violations`. */
+export class OrderRuleViolation extends DomainError {
+  constructor(readonly violations: readonly Violation[], options?: ErrorOptions) {
+    super('ORDER.RULE_VIOLATION', `order breaks its rules: ${violations.map((v) => `${v.path} ${v.message}`).join('; ')}`, options);
+  }
+}

@@ -1,0 +1,51 @@
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+
+/** The few logger methods the Kafka client needs; a winston logger fits. */
+export interface KafkaLogSink {
+  error(message: string, meta?: object): unknown;
+  warn(message: string, meta?: object): unknown;
+  info(message: string, meta?: object): unknown;
+  debug(message: string, meta?: object): unknown;
+}
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: KafkaLogSink;
+}
+
+/**
+ * Builds the client every producer, consumer and admin of the project comes
+ * from, with librdkafka's log routed into the process logger.
+ */
+export function createKafka({ brokers, clientId, logger }: KafkaClientOptions): KafkaJS.Kafka {
+  const sink: KafkaJS.Logger = {
+    error: (message, extra) => void logger.error(message, { kafka: extra }),
+    warn: (message, extra) => void logger.warn(message, { kafka: extra }),
+    info: (message, extra) => void logger.debug(message, { kafka: extra }),
+    debug: () => undefined,
+    namespace: () => sink,
+    setLogLevel: () => undefined,
+  };
+  return new KafkaJS.Kafka({
+    kafkaJS: { brokers, clientId, logger: sink, logLevel: KafkaJS.logLevel.WARN },
+  });
+}
+
+/**
+ * Producer settings for events that must not be lost or reordered: the
+ * idempotent producer with acks from every in-sync replica, a short linger so
+ * an awaited send is not held back, and retries bounded by the delivery timeout.
+ */
+export function reliableProducerConfig(deliveryTimeoutMs = 30_000): KafkaJS.ProducerConstructorConfig {
+  return {
+    'enable.idempotence': true,
+    acks: -1,
+    'linger.ms': 2,
+    'compression.type': 'lz4',
+    'message.timeout.ms': deliveryTimeoutMs,
+    'socket.keepalive.enable': true,
+  };
+}
+
+export type { KafkaJS };

@@ -1,0 +1,51 @@
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  config: Record<string, string>;
+}
+
+/**
+ * The event topic: compacted and keyed by order_uid, so the latest event of
+ * every order is kept forever and a delete's tombstone eventually removes it.
+ */
+export function ordersTopicSpec(topic: string, replicationFactor = 1): TopicSpec {
+  return {
+    topic,
+    numPartitions: 6,
+    replicationFactor,
+    config: {
+      'cleanup.policy': 'compact',
+      'delete.retention.ms': String(24 * 60 * 60 * 1000),
+      'min.compaction.lag.ms': String(60 * 60 * 1000),
+    },
+  };
+}
+
+/** Records the projector could not apply, kept for a week with the reason in their headers. */
+export function deadLetterTopicSpec(topic: string, replicationFactor = 1): TopicSpec {
+  return {
+    topic,
+    numPartitions: 1,
+    replicationFactor,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 60 * 60 * 1000) },
+  };
+}
+
+/** Creates each topic that does not exist yet; an existing topic is left as it is. */
+export async function ensureTopics(admin: KafkaJS.Admin, specs: readonly TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({
+    topics: missing.map((s) => ({
+      topic: s.topic,
+      numPartitions: s.numPartitions,
+      replicationFactor: s.replicationFactor,
+      configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+    })),
+  });
+  return missing.map((s) => s.topic);
+}

@@ -1,0 +1,46 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: string;
+  service: string;
+  /** Human-readable lines for a terminal instead of JSON. */
+  pretty?: boolean;
+}
+
+/**
+ * One logger per process, JSON lines to stdout with `time`, `level`, `msg` and
+ * context fields; components take `logger.child({ component })`.
+ */
+export function createLogger({ level, service, pretty = false }: LoggerOptions): Logger {
+  // The wire names are `time` and `msg`, the seed's and most log shippers' convention.
+  const renameFields = winston.format((info) => {
+    const fields = info as Record<string, unknown>;
+    fields.time = fields.timestamp;
+    fields.msg = fields.message;
+    delete fields.timestamp;
+    delete fields.message;
+    return info;
+  });
+  const json = winston.format.combine(
+    winston.format.errors({ stack: true }),
+    winston.format.timestamp(),
+    renameFields(),
+    winston.format.json(),
+  );
+  const human = winston.format.combine(
+    winston.format.errors({ stack: true }),
+    winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
+    winston.format.printf(({ timestamp, level: lvl, message, service: svc, component, ...rest }) => {
+      const context = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+      return `${String(timestamp)} ${lvl.padEnd(5)} ${String(svc)}${component ? `/${String(component)}` : ''}: ${String(message)}${context}`;
+    }),
+  );
+  return winston.createLogger({
+    level,
+    defaultMeta: { service },
+    format: pretty ? human : json,
+    transports: [new winston.transports.Console()],
+  });
+}

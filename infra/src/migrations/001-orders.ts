@@ -74,9 +74,18 @@ export async function up(knex: Knex): Promise<void> {
       status       bigint not null check (status >= 0),
       primary key (order_uid, position)
     );
+
+    -- The last version of each deleted order. An order created again under the
+    -- same uid continues from it, so its events always supersede the deletion
+    -- that consumers (the cache) remember.
+    create table order_tombstones (
+      order_uid  text primary key,
+      version    integer not null check (version >= 1),
+      deleted_at timestamptz not null default now()
+    );
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop table items; drop table payments; drop table deliveries; drop table orders;');
+  await knex.raw('drop table order_tombstones; drop table items; drop table payments; drop table deliveries; drop table orders;');
 }

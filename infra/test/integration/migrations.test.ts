@@ -31,7 +31,7 @@ describe('knex migrations (real PostgreSQL)', () => {
     const applied = await migrateLatest(db);
     expect(applied).to.deep.equal(['001-orders', '002-outbox']);
     expect(await pendingMigrations(db)).to.deep.equal([]);
-    expect(await tables()).to.deep.equal(['deliveries', 'idempotency_keys', 'items', 'orders', 'outbox', 'outbox_slots', 'payments']);
+    expect(await tables()).to.deep.equal(['deliveries', 'idempotency_keys', 'items', 'order_tombstones', 'orders', 'outbox', 'outbox_slots', 'payments']);
 
     const reverted = await migrateDownAll(db);
     expect(reverted).to.have.members(['001-orders', '002-outbox']);

@@ -12,23 +12,33 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
 /**
  * Validation preferences of every contract schema, baked into the schemas so
  * that any caller gets the same verdict: report all problems, convert nothing,
- * reject unknown keys (joi's default for objects), and leave the field name out
- * of messages because the path already says where.
+ * and reject unknown keys (joi's default for objects).
  */
-export const STRICT_PREFERENCES: Joi.ValidationOptions = { abortEarly: false, convert: false, errors: { label: false } };
+export const STRICT_PREFERENCES: Joi.ValidationOptions = { abortEarly: false, convert: false };
 
-/** Joi's details as FieldErrors, once each (two rules of one field may say the same thing). */
+/**
+ * Joi's details as FieldErrors, once each (two rules of one field may say the
+ * same thing). The path already says where, so the message loses joi's quoted
+ * label: '"amount" must be a number' becomes 'must be a number', in the words
+ * of the domain rules' messages. (The `errors.label: false` preference would
+ * do it too, but joi 18 then fails to describe() the schema.)
+ */
 export function fieldErrorsOf(error: Joi.ValidationError): FieldError[] {
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   for (const detail of error.details) {
-    const fieldError = { path: toJsonPointer(detail.path), message: detail.message };
+    const fieldError = { path: toJsonPointer(detail.path), message: withoutLabel(detail) };
     const key = `${fieldError.path}\u0000${fieldError.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     errors.push(fieldError);
   }
   return errors;
+}
+
+function withoutLabel({ message, context }: Joi.ValidationErrorItem): string {
+  const prefix = `"${context?.label ?? ''}" `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 /** RFC 6901: '' for the root, each segment prefixed by '/', with '~' and '/' escaped. */

@@ -5,8 +5,8 @@ import { fieldErrorsOf, STRICT_PREFERENCES } from './field-errors.js';
 import type { ValidationResult } from './field-errors.js';
 import { dateTimeSchema, orderUidSchema, text } from './field-schemas.js';
 
-const money = Joi.number().required();
-const count = Joi.number().integer().required();
+const decimal = Joi.number().required();
+const integer = Joi.number().integer().required();
 
 const deliverySchema = Joi.object<Delivery, true>({
   name: text(256).required(),
@@ -23,26 +23,26 @@ const paymentSchema = Joi.object<Payment, true>({
   request_id: text(128).allow('').required(),
   currency: text(16).required(),
   provider: text(64).required(),
-  amount: money,
+  amount: decimal,
   payment_dt: dateTimeSchema.required(),
   bank: text(128).required(),
-  delivery_cost: money,
-  goods_total: money,
-  custom_fee: money,
+  delivery_cost: decimal,
+  goods_total: decimal,
+  custom_fee: decimal,
 });
 
 const itemSchema = Joi.object<Item, true>({
   chrt_id: text(128).required(),
   track_number: text(128).required(),
-  price: money,
+  price: decimal,
   rid: text(128).required(),
   item_name: text(512).required(),
-  sale: money,
-  item_size: money,
-  total_price: money,
+  sale: decimal,
+  item_size: decimal,
+  total_price: decimal,
   nm_id: text(128).required(),
   brand: text(256).required(),
-  status: count,
+  status: integer,
 });
 
 /** Upper bound on items per order, to keep one document (and one event) reasonably small. */
@@ -55,8 +55,8 @@ const clientFields = {
   customer_id: text(128).required(),
   delivery_service: text(128).required(),
   shard_key: text(64).required(),
-  sm_id: count,
-  oof_shard: count,
+  sm_id: integer,
+  oof_shard: integer,
   delivery: deliverySchema.required(),
   payment: paymentSchema.required(),
   items: Joi.array().items(itemSchema).max(MAX_ITEMS).required(),
@@ -75,7 +75,9 @@ export const orderDraftSchema = Joi.object<OrderDraft, true>({
   ...clientFields,
   date_created: dateTimeSchema,
   internal_signature: internalSignature,
-}).prefs(STRICT_PREFERENCES);
+})
+  .required()
+  .prefs(STRICT_PREFERENCES);
 
 /** The order document as stored, published and served: every field present. */
 export const orderSchema = Joi.object<Order, true>({
@@ -83,7 +85,9 @@ export const orderSchema = Joi.object<Order, true>({
   ...clientFields,
   date_created: dateTimeSchema.required(),
   internal_signature: internalSignature.required(),
-}).prefs(STRICT_PREFERENCES);
+})
+  .required()
+  .prefs(STRICT_PREFERENCES);
 
 /** The full verdict on an order a client writes: schema problems, or else broken domain rules. */
 export function validateOrderDraft(input: unknown): ValidationResult<OrderDraft> {

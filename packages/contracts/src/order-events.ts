@@ -39,7 +39,10 @@ export interface OrderDeleted {
 export type OrderEvent = OrderUpserted | OrderDeleted;
 
 const envelopeFields = {
-  schema_version: Joi.number().valid(SCHEMA_VERSION).required(),
+  schema_version: Joi.number()
+    .valid(SCHEMA_VERSION)
+    .required()
+    .messages({ 'any.only': `must be ${SCHEMA_VERSION}` }),
   event_id: Joi.string()
     .pattern(/^[A-Za-z0-9_-]{1,128}$/)
     .required()
@@ -62,19 +65,24 @@ export const orderUpsertedSchema = Joi.object<OrderUpserted, true>({
         .messages({ 'any.only': 'must equal the order_uid of the event' }),
     })
     .required(),
-}).prefs(STRICT_PREFERENCES);
+})
+  .required()
+  .prefs(STRICT_PREFERENCES);
 
 /** Schema of OrderDeleted. */
 export const orderDeletedSchema = Joi.object<OrderDeleted, true>({
   ...envelopeFields,
   type: Joi.string().valid('order.deleted').required(),
-}).prefs(STRICT_PREFERENCES);
+})
+  .required()
+  .prefs(STRICT_PREFERENCES);
 
 /** Only reached when `type` is missing or unknown, so it always fails, in the same words as the event schemas. */
 const eventTypeSchema = Joi.object({
   type: Joi.string().valid('order.upserted', 'order.deleted').required(),
 })
   .unknown(true)
+  .required()
   .prefs(STRICT_PREFERENCES);
 
 /**

@@ -43,6 +43,13 @@ describe('domain errors', () => {
     const absent = new OrderVersionConflict('o-1', 2, null);
     expect(absent.actual).to.equal(null);
     expect(absent.message).to.equal('order o-1: expected version 2, found no order');
+    expect(conflict.message).to.equal('order o-1: expected version 2, found version 3');
+  });
+
+  it('OrderVersionConflict expects no particular version when any would do', () => {
+    const conflict = new OrderVersionConflict('o-1', null, null);
+    expect(conflict.expected).to.equal(null);
+    expect(conflict.message).to.equal('order o-1: expected any version, found no order');
   });
 
   it('OrderRuleViolation carries the violations and names them in its message', () => {

@@ -31,16 +31,17 @@ export class OrderAlreadyExists extends DomainError {
 
 /**
  * `ORDER.VERSION_CONFLICT`: a conditional write expected another version than
- * the stored one. `actual` is null when the order is absent.
+ * the stored one. `expected` is null when any version would do (If-Match: *);
+ * `actual` is null when the order is absent.
  */
 export class OrderVersionConflict extends DomainError {
   constructor(
     readonly orderUid: string,
-    readonly expected: number,
+    readonly expected: number | null,
     readonly actual: number | null,
     options?: ErrorOptions,
   ) {
-    super('ORDER.VERSION_CONFLICT', `order ${orderUid}: expected version ${expected}, found ${actual ?? 'no order'}`, options);
+    super('ORDER.VERSION_CONFLICT', `order ${orderUid}: expected ${expected === null ? 'any version' : `version ${expected}`}, found ${actual === null ? 'no order' : `version ${actual}`}`, options);
   }
 }
 

@@ -105,11 +105,10 @@ export class RedisProjectionStore implements ProjectionStore {
 
   async get(orderUid: string): Promise<CachedOrder | null> {
     const reply = await this.#runScript(READ_ORDER, [this.#liveKey], [this.#prefix, orderUid]);
-    if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply(READ_ORDER.name, reply);
-    const [rawVersion, rawJson] = reply as unknown[];
-    if (rawVersion === null || rawVersion === undefined) return null;
+    const [rawVersion, rawJson] = parseList(reply, 2, READ_ORDER.name);
+    if (rawVersion === null) return null;
     const version = parseInteger(rawVersion, 'order version');
-    if (rawJson === null || rawJson === undefined) return { state: 'deleted', version };
+    if (rawJson === null) return { state: 'deleted', version };
     return { state: 'present', version, json: parseText(rawJson, 'order JSON') };
   }
 

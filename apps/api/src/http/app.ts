@@ -1,5 +1,4 @@
 import express, { type Express, type Router } from 'express';
-import type { DomainError } from '@order-service/domain';
 import { probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import { jsonBody } from './json-body.js';
@@ -12,11 +11,11 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   readiness: readonly ReadinessCheck[];
   routers: readonly Router[];
-  mapDomainError: (error: DomainError) => HttpProblem;
+  mapKnownError: (error: unknown) => HttpProblem | undefined;
 }
 
 /** The express application: request context, health, the feature routers, 404 and the error handler. */
-export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapDomainError }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapKnownError }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -37,6 +36,6 @@ export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapDo
   app.use((req, _res, next) => {
     next(new HttpProblem({ type: problemTypes.notFound, title: 'Not found', status: 404, detail: `No route ${req.method} ${req.path}.` }));
   });
-  app.use(errorHandler(logger, mapDomainError));
+  app.use(errorHandler(logger, mapKnownError));
   return app;
 }

@@ -1,5 +1,4 @@
 import type { ErrorRequestHandler } from 'express';
-import { DomainError } from '@order-service/domain';
 import type { Logger } from '@order-service/runtime';
 import { HttpProblem, problemTypes, sendProblem, type Problem } from './problem.js';
 
@@ -35,7 +34,7 @@ function bodyParserProblem(error: { type?: string; status?: number; message?: st
  * debug, faults of the service's dependencies at warn, and anything unexpected
  * at error with its stack; the client never sees a stack trace.
  */
-export function errorHandler(baseLogger: Logger, mapDomainError: (error: DomainError) => HttpProblem): ErrorRequestHandler {
+export function errorHandler(baseLogger: Logger, mapKnownError: (error: unknown) => HttpProblem | undefined): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     const logger = (res.locals.logger as Logger | undefined) ?? baseLogger;
     if (res.headersSent) {
@@ -48,10 +47,10 @@ export function errorHandler(baseLogger: Logger, mapDomainError: (error: DomainE
       sendProblem(res, error.problem, error.headers);
       return;
     }
-    if (error instanceof DomainError) {
-      const mapped = mapDomainError(error);
-      logger.debug('request refused', { status: mapped.problem.status, code: error.code });
-      sendProblem(res, mapped.problem, mapped.headers);
+    const known = mapKnownError(error);
+    if (known) {
+      logger.debug('request refused', { status: known.problem.status, code: (error as { code?: string }).code });
+      sendProblem(res, known.problem, known.headers);
       return;
     }
     const parsed = typeof error === 'object' && error !== null ? bodyParserProblem(error as never) : undefined;

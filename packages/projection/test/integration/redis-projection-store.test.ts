@@ -1,25 +1,18 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { expect } from 'chai';
 import { createClient, ErrorReply } from 'redis';
+import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
 import {
   GenerationConflict,
   MemoryProjectionStore,
   ProjectionStoreUnavailable,
   RedisProjectionStore,
   type ApplyOutcome,
-  type ProjectionError,
   type RedisCommandClient,
 } from '../../src/index.js';
-import { aDelete, anUpsert, distinctPermutations, withDuplicates } from '../support/order-events.js';
+import { aDelete, anUpsert, distinctPermutations } from '../support/order-events.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const TTL_SECONDS = 3600;
-
-type Recipe = { kind: 'upsert' | 'delete'; version: number };
-
-function cook(orderUid: string, recipe: Recipe): OrderEvent {
-  return recipe.kind === 'upsert' ? anUpsert(orderUid, recipe.version) : aDelete(orderUid, recipe.version);
-}
 
 /** A seeded generator, so a failing run can be repeated. */
 function seededRandom(seed: number): () => number {
@@ -32,16 +25,11 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ProjectionError> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: ProjectionError) => error,
-  );
-}
-
-describe('RedisProjectionStore (Redis)', function () {
-  const client = createClient({ url: REDIS_URL });
+describe('RedisProjectionStore (real Redis)', () => {
+  const client = createClient({ url: testEnvironment.redisUrl });
   const memory = (): MemoryProjectionStore => new MemoryProjectionStore({ tombstoneTtlMs: TTL_SECONDS * 1000 });
+  // Each test writes under its own prefix, so runs sharing the test database do not meet.
+  let prefix: string;
   let store: RedisProjectionStore;
 
   async function countKeys(pattern: string): Promise<number> {
@@ -54,26 +42,33 @@ describe('RedisProjectionStore (Redis)', function () {
     await client.connect();
   });
 
-  beforeEach(async () => {
-    await client.flushDb();
-    store = new RedisProjectionStore(client, { tombstoneTtlSeconds: TTL_SECONDS });
+  beforeEach(() => {
+    prefix = uniqueName('it-projection');
+    store = new RedisProjectionStore(client, { keyPrefix: prefix, tombstoneTtlSeconds: TTL_SECONDS });
+  });
+
+  afterEach(async () => {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
+      if (keys.length > 0) await client.unlink(keys);
+    }
   });
 
   after(async () => {
-    await client.flushDb();
     await client.close();
   });
 
   describe('any delivery order of the same events ends in the state the memory store reaches', () => {
-    const recipes: Recipe[] = [
-      { kind: 'upsert', version: 1 },
-      { kind: 'upsert', version: 2 },
-      { kind: 'delete', version: 3 },
-    ];
-    const orderings = distinctPermutations(withDuplicates(recipes.map((recipe) => cook('template', recipe))), (e) => e.event_id);
+    const history = (orderUid: string): OrderEvent[] => [anUpsert(orderUid, 1), anUpsert(orderUid, 2), aDelete(orderUid, 3)];
+    // Every distinct ordering of the three events delivered twice each, as indexes
+    // into the history; one order per ordering, so all of them run side by side.
+    const deliveries = distinctPermutations([0, 0, 1, 1, 2, 2], String).map((ordering, index) => {
+      const events = history(`perm-${index}`);
+      return ordering.map((position) => events[position]!);
+    });
 
-    // One order per ordering, so every ordering runs against the same Redis at once.
-    const deliveries = orderings.map((ordering, index) => ordering.map((event) => cook(`perm-${index}`, { kind: event.type === 'order.upserted' ? 'upsert' : 'delete', version: event.version })));
+    it('covers all 90 orderings', () => {
+      expect(deliveries).to.have.length(90);
+    });
 
     it('with all deliveries of an order in one batch', async () => {
       const reference = memory();
@@ -101,15 +96,14 @@ describe('RedisProjectionStore (Redis)', function () {
       for (const [index] of deliveries.entries()) {
         const uid = `perm-${index}`;
         expect(await store.get(uid), uid).to.deep.equal({ state: 'deleted', version: 3 });
+        expect(await store.get(uid), uid).to.deep.equal(await reference.get(uid));
       }
     });
 
     it('upserts v1 and v2 in any order: present at v2, served as the exact JSON', async () => {
-      const upserts = distinctPermutations(withDuplicates([recipes[0]!, recipes[1]!].map((r) => cook('template', r))), (e) => e.event_id);
-
-      for (const [index, ordering] of upserts.entries()) {
+      for (const [index, versions] of distinctPermutations([1, 1, 2, 2], String).entries()) {
         const uid = `upserts-${index}`;
-        await store.applyBatch(ordering.map((event) => anUpsert(uid, event.version)));
+        await store.applyBatch(versions.map((version) => anUpsert(uid, version)));
 
         expect(await store.get(uid)).to.deep.equal({ state: 'present', version: 2, json: JSON.stringify(anUpsert(uid, 2).order) });
       }
@@ -131,7 +125,7 @@ describe('RedisProjectionStore (Redis)', function () {
       const j = Math.floor(random() * (i + 1));
       [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
     }
-    const chunked = new RedisProjectionStore(client, { tombstoneTtlSeconds: TTL_SECONDS, maxEventsPerScript: 128 });
+    const chunked = new RedisProjectionStore(client, { keyPrefix: prefix, tombstoneTtlSeconds: TTL_SECONDS, maxEventsPerScript: 128 });
     const reference = memory();
 
     const outcomes: ApplyOutcome[] = [];
@@ -162,27 +156,28 @@ describe('RedisProjectionStore (Redis)', function () {
       const event = anUpsert('o-1', 1);
       await store.applyBatch([event]);
 
-      expect(await client.hGetAll('orders:g0:order:o-1')).to.deep.equal({ v: '1', d: JSON.stringify(event.order) });
-      expect(await client.ttl('orders:g0:order:o-1')).to.equal(-1);
+      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '1', d: JSON.stringify(event.order) });
+      expect(await client.ttl(`${prefix}:g0:order:o-1`)).to.equal(-1);
     });
 
     it('keeps a tombstone as a version with a TTL, and a newer upsert removes the TTL', async () => {
       await store.applyBatch([anUpsert('o-1', 1), aDelete('o-1', 2)]);
 
-      expect(await client.hGetAll('orders:g0:order:o-1')).to.deep.equal({ v: '2' });
-      const ttl = await client.ttl('orders:g0:order:o-1');
+      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '2' });
+      const ttl = await client.ttl(`${prefix}:g0:order:o-1`);
       expect(ttl).to.be.greaterThan(0).and.at.most(TTL_SECONDS);
 
       await store.applyBatch([anUpsert('o-1', 3)]);
-      expect(await client.ttl('orders:g0:order:o-1')).to.equal(-1);
+      expect(await client.ttl(`${prefix}:g0:order:o-1`)).to.equal(-1);
     });
 
     it('writes under the key prefix it is given', async () => {
-      const prefixed = new RedisProjectionStore(client, { keyPrefix: 'test:cache', tombstoneTtlSeconds: TTL_SECONDS });
-      await prefixed.applyBatch([anUpsert('o-1', 1)]);
+      const other = new RedisProjectionStore(client, { keyPrefix: `${prefix}:other`, tombstoneTtlSeconds: TTL_SECONDS });
+      await other.applyBatch([anUpsert('o-1', 1)]);
 
-      expect(await client.exists('test:cache:g0:order:o-1')).to.equal(1);
+      expect(await client.exists(`${prefix}:other:g0:order:o-1`)).to.equal(1);
       expect(await store.get('o-1')).to.equal(null);
+      expect(await other.get('o-1')).to.include({ version: 1 });
     });
   });
 
@@ -200,8 +195,8 @@ describe('RedisProjectionStore (Redis)', function () {
 
       // The live projector keeps going during the rebuild; its writes land in both generations.
       expect(await store.applyBatch([anUpsert('o-1', 2), anUpsert('o-3', 1)])).to.deep.equal(['applied', 'applied']);
-      expect(await client.hGet('orders:g1:order:o-1', 'v')).to.equal('2');
-      expect(await client.hGet('orders:g1:order:o-3', 'v')).to.equal('1');
+      expect(await client.hGet(`${prefix}:g1:order:o-1`, 'v')).to.equal('2');
+      expect(await client.hGet(`${prefix}:g1:order:o-3`, 'v')).to.equal('1');
       expect(await store.get('o-3')).to.include({ version: 1 });
 
       // The rebuild reaches the events the live projector already applied.
@@ -214,13 +209,13 @@ describe('RedisProjectionStore (Redis)', function () {
       expect(await store.get('o-1')).to.include({ state: 'present', version: 2 });
       expect(await store.get('o-stale'), 'only what the rebuild read survives the switch').to.equal(null);
 
-      expect(await countKeys('orders:g0:*')).to.equal(3);
+      expect(await countKeys(`${prefix}:g0:*`)).to.equal(3);
       expect(await store.dropGeneration(0)).to.equal(3);
-      expect(await countKeys('orders:g0:*')).to.equal(0);
-      expect(await countKeys('orders:g1:*')).to.equal(3);
+      expect(await countKeys(`${prefix}:g0:*`)).to.equal(0);
+      expect(await countKeys(`${prefix}:g1:*`)).to.equal(3);
 
       await store.applyBatch([anUpsert('o-4', 1)]);
-      expect(await countKeys('orders:g0:*'), 'after the switch live writes go to the new generation only').to.equal(0);
+      expect(await countKeys(`${prefix}:g0:*`), 'after the switch live writes go to the new generation only').to.equal(0);
     });
 
     it('drops a generation of more keys than a SCAN page', async () => {
@@ -231,15 +226,15 @@ describe('RedisProjectionStore (Redis)', function () {
       );
       await store.abortGeneration(generation);
 
-      expect(await countKeys('orders:g1:*')).to.equal(0);
+      expect(await countKeys(`${prefix}:g1:*`)).to.equal(0);
     });
 
     it('refuses to drop the live or the building generation', async () => {
       await store.applyBatch([anUpsert('o-1', 1)]);
       const generation = await store.beginGeneration();
 
-      expect(await failureOf(store.dropGeneration(0))).to.be.instanceOf(GenerationConflict);
-      expect(await failureOf(store.dropGeneration(generation))).to.be.instanceOf(GenerationConflict);
+      await expect(store.dropGeneration(0)).to.be.rejectedWith(GenerationConflict);
+      await expect(store.dropGeneration(generation)).to.be.rejectedWith(GenerationConflict);
       expect(await store.get('o-1')).to.include({ version: 1 });
     });
 
@@ -247,10 +242,10 @@ describe('RedisProjectionStore (Redis)', function () {
       const generation = await store.beginGeneration();
       await store.switchGeneration(generation);
 
-      const failure = await failureOf(store.applyBatchToGeneration(generation, [anUpsert('o-1', 1)]));
-      expect(failure).to.be.instanceOf(GenerationConflict);
-      expect(failure).to.include({ code: 'PROJECTION.GENERATION_CONFLICT', retriable: false });
-      expect(await failureOf(store.switchGeneration(generation))).to.be.instanceOf(GenerationConflict);
+      await expect(store.applyBatchToGeneration(generation, [anUpsert('o-1', 1)]))
+        .to.be.rejectedWith(GenerationConflict, `generation ${generation} is not being built`)
+        .and.eventually.include({ code: 'PROJECTION.GENERATION_CONFLICT', retriable: false });
+      await expect(store.switchGeneration(generation)).to.be.rejectedWith(GenerationConflict);
     });
 
     it('aborts a rebuild: pointer cleared, keys dropped, live reads untouched', async () => {
@@ -261,9 +256,9 @@ describe('RedisProjectionStore (Redis)', function () {
       await store.abortGeneration(generation);
 
       expect(await store.buildingGeneration()).to.equal(null);
-      expect(await countKeys(`orders:g${generation}:*`)).to.equal(0);
+      expect(await countKeys(`${prefix}:g${generation}:*`)).to.equal(0);
       expect(await store.get('o-1')).to.include({ version: 1 });
-      expect(await failureOf(store.abortGeneration(0))).to.be.instanceOf(GenerationConflict);
+      await expect(store.abortGeneration(0)).to.be.rejectedWith(GenerationConflict);
     });
 
     it('supersedes an unfinished rebuild and drops its keys', async () => {
@@ -274,16 +269,16 @@ describe('RedisProjectionStore (Redis)', function () {
 
       expect(generation).to.equal(abandoned + 1);
       expect(await store.buildingGeneration()).to.equal(generation);
-      expect(await countKeys(`orders:g${abandoned}:*`)).to.equal(0);
-      expect(await failureOf(store.applyBatchToGeneration(abandoned, [anUpsert('o-1', 1)]))).to.be.instanceOf(GenerationConflict);
-      expect(await failureOf(store.switchGeneration(abandoned))).to.be.instanceOf(GenerationConflict);
+      expect(await countKeys(`${prefix}:g${abandoned}:*`)).to.equal(0);
+      await expect(store.applyBatchToGeneration(abandoned, [anUpsert('o-1', 1)])).to.be.rejectedWith(GenerationConflict);
+      await expect(store.switchGeneration(abandoned)).to.be.rejectedWith(GenerationConflict);
     });
 
     it('never hands out a generation number twice, and clears keys left under a new one', async () => {
-      await client.hSet('orders:g1:order:ghost', { v: '99', d: '{}' });
+      await client.hSet(`${prefix}:g1:order:ghost`, { v: '99', d: '{}' });
       const first = await store.beginGeneration();
       expect(first).to.equal(1);
-      expect(await client.exists('orders:g1:order:ghost')).to.equal(0);
+      expect(await client.exists(`${prefix}:g1:order:ghost`)).to.equal(0);
 
       await store.abortGeneration(first);
       expect(await store.beginGeneration()).to.equal(2);
@@ -306,7 +301,7 @@ describe('RedisProjectionStore (Redis)', function () {
         },
       };
       const events = Array.from({ length: 50 }, (_, i) => anUpsert(`o-${i % 10}`, Math.floor(i / 10) + 1));
-      const forgetfulStore = new RedisProjectionStore(forgetful, { tombstoneTtlSeconds: TTL_SECONDS, maxEventsPerScript: 10 });
+      const forgetfulStore = new RedisProjectionStore(forgetful, { keyPrefix: prefix, tombstoneTtlSeconds: TTL_SECONDS, maxEventsPerScript: 10 });
 
       const outcomes = await forgetfulStore.applyBatch(events);
 
@@ -316,14 +311,13 @@ describe('RedisProjectionStore (Redis)', function () {
     });
 
     it('reports a closed connection as retriable', async () => {
-      const closed = createClient({ url: REDIS_URL });
+      const closed = createClient({ url: testEnvironment.redisUrl });
       await closed.connect();
       await closed.close();
 
-      const failure = await failureOf(new RedisProjectionStore(closed, { tombstoneTtlSeconds: TTL_SECONDS }).get('o-1'));
-
-      expect(failure).to.be.instanceOf(ProjectionStoreUnavailable);
-      expect(failure).to.include({ code: 'PROJECTION.STORE_UNAVAILABLE', retriable: true });
+      await expect(new RedisProjectionStore(closed, { keyPrefix: prefix, tombstoneTtlSeconds: TTL_SECONDS }).get('o-1'))
+        .to.be.rejectedWith(ProjectionStoreUnavailable)
+        .and.eventually.include({ code: 'PROJECTION.STORE_UNAVAILABLE', retriable: true });
     });
   });
 });

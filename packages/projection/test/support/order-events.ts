@@ -8,7 +8,7 @@ export function anUpsert(orderUid: string, version: number): OrderUpserted {
   return {
     schema_version: 1,
     type: 'order.upserted',
-    event_id: `${orderUid}:upserted:${version}`,
+    event_id: `${orderUid}-upserted-${version}`,
     order_uid: orderUid,
     version,
     occurred_at: OCCURRED_AT,
@@ -21,7 +21,7 @@ export function aDelete(orderUid: string, version: number): OrderDeleted {
   return {
     schema_version: 1,
     type: 'order.deleted',
-    event_id: `${orderUid}:deleted:${version}`,
+    event_id: `${orderUid}-deleted-${version}`,
     order_uid: orderUid,
     version,
     occurred_at: OCCURRED_AT,

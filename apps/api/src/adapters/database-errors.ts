@@ -1,0 +1,45 @@
+import { DomainError } from '@order-service/domain';
+
+/** PostgreSQL could not be reached or gave up on the statement; trying again later may succeed. */
+export class DatabaseUnavailable extends Error {
+  readonly code = 'DATABASE.UNAVAILABLE';
+  readonly retriable = true;
+  readonly retryAfterSeconds = 2;
+  constructor(cause: unknown) {
+    super('PostgreSQL is unavailable', { cause });
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+/**
+ * PostgreSQL refused a value the document schema let through (out of range, a
+ * failed check constraint). Validation should catch these first; this keeps a
+ * gap there a client error instead of a server fault.
+ */
+export class DatabaseRejectedValue extends Error {
+  readonly code = 'DATABASE.REJECTED_VALUE';
+  readonly retriable = false;
+  constructor(readonly constraint: string | undefined, cause: unknown) {
+    super(`PostgreSQL refused a value${constraint ? ` (${constraint})` : ''}`, { cause });
+    this.name = 'DatabaseRejectedValue';
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014']);
+
+/** Translates driver errors at the edge: an outage becomes DatabaseUnavailable; domain errors pass through. */
+export function translateDatabaseError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  if (
+    (code && UNAVAILABLE_CODES.has(code)) ||
+    /Knex: Timeout acquiring a connection|Connection terminated|timeout exceeded when trying to connect/i.test(message)
+  ) {
+    return new DatabaseUnavailable(error);
+  }
+  if (code && (code.startsWith('22') || code === '23514' || code === '23502')) {
+    return new DatabaseRejectedValue((error as { constraint?: string }).constraint, error);
+  }
+  return error;
+}

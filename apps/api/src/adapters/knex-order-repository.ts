@@ -1,0 +1,170 @@
+import type { Knex } from 'knex';
+import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
+import { appendToOutbox } from '../outbox/knex-outbox.js';
+import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
+import type {
+  ExpectedVersion,
+  IdempotentWrite,
+  OrderRepository,
+  OrderSearch,
+  WriteContext,
+} from '../use-cases/order-repository.js';
+import { translateDatabaseError } from './database-errors.js';
+import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
+
+/** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
+export class KnexOrderRepository implements OrderRepository {
+  constructor(private readonly db: Knex) {}
+
+  async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
+    return this.write(async (trx) => {
+      const version = (await this.takeTombstone(trx, order.order_uid)) + 1;
+      const inserted = await trx('orders')
+        .insert({ ...orderColumns(order), version })
+        .onConflict('order_uid')
+        .ignore()
+        .returning(['version', 'updated_at']);
+      const row = inserted[0] as { version: number; updated_at: Date } | undefined;
+      if (!row) throw new OrderAlreadyExists(order.order_uid);
+      await this.insertParts(trx, order);
+      const stored: VersionedOrder = { order, version: row.version, updatedAt: row.updated_at };
+      await appendToOutbox(trx, orderUpserted(stored, context));
+      if (idempotency) {
+        const response = idempotency.render(stored);
+        await trx('idempotency_keys').where({ key: idempotency.key }).update({
+          state: 'done',
+          response_status: response.status,
+          response_headers: JSON.stringify(response.headers),
+          response_body: response.body,
+          locked_until: null,
+        });
+      }
+      return stored;
+    });
+  }
+
+  async replace(
+    order: Order,
+    expected: ExpectedVersion | undefined,
+    context: WriteContext,
+  ): Promise<{ created: boolean; stored: VersionedOrder }> {
+    return this.write(async (trx) => {
+      // The version check and the increment are one statement: concurrent
+      // writers queue on the row lock and each sees the version its predecessor left.
+      const update = trx('orders')
+        .where({ order_uid: order.order_uid })
+        .update({ ...orderColumns(order), version: trx.raw('version + 1'), updated_at: trx.fn.now() })
+        .returning(['version', 'updated_at']);
+      if (typeof expected === 'number') update.andWhere({ version: expected });
+      let row = (await update)[0] as { version: number; updated_at: Date } | undefined;
+      let created = false;
+
+      if (!row) {
+        if (expected !== undefined) {
+          const current = await trx('orders').where({ order_uid: order.order_uid }).first('version');
+          throw new OrderVersionConflict(order.order_uid, expected === 'any' ? null : expected, (current?.version as number | undefined) ?? null);
+        }
+        const version = (await this.takeTombstone(trx, order.order_uid)) + 1;
+        const inserted = await trx('orders')
+          .insert({ ...orderColumns(order), version })
+          .onConflict('order_uid')
+          .ignore()
+          .returning(['version', 'updated_at']);
+        row = inserted[0] as { version: number; updated_at: Date } | undefined;
+        // Another writer created it between our UPDATE and INSERT: the caller retries as a replace.
+        if (!row) throw new ConcurrentCreate();
+        created = true;
+        await this.insertParts(trx, order);
+      } else {
+        await trx('deliveries').where({ order_uid: order.order_uid }).update(deliveryColumns(order));
+        await trx('payments').where({ order_uid: order.order_uid }).update(paymentColumns(order));
+        await trx('items').where({ order_uid: order.order_uid }).delete();
+        await trx('items').insert(itemRows(order));
+      }
+      const stored: VersionedOrder = { order, version: row.version, updatedAt: row.updated_at };
+      await appendToOutbox(trx, orderUpserted(stored, context));
+      return { created, stored };
+    }).catch(async (error: unknown) => {
+      if (error instanceof ConcurrentCreate) return this.replace(order, expected, context);
+      throw error;
+    });
+  }
+
+  async delete(orderUid: string, expected: ExpectedVersion | undefined, context: WriteContext): Promise<{ version: number }> {
+    return this.write(async (trx) => {
+      const query = trx('orders').where({ order_uid: orderUid }).delete().returning(['version']);
+      if (typeof expected === 'number') query.andWhere({ version: expected });
+      const row = (await query)[0] as { version: number } | undefined;
+      if (!row) {
+        const current = await trx('orders').where({ order_uid: orderUid }).first('version');
+        if (!current) throw new OrderNotFound(orderUid);
+        throw new OrderVersionConflict(orderUid, expected === 'any' || expected === undefined ? null : expected, current.version as number);
+      }
+      const version = row.version + 1;
+      const deletedAt = new Date();
+      await trx('order_tombstones')
+        .insert({ order_uid: orderUid, version, deleted_at: deletedAt })
+        .onConflict('order_uid')
+        .merge();
+      await appendToOutbox(trx, orderDeleted(orderUid, version, deletedAt, context));
+      return { version };
+    });
+  }
+
+  async get(orderUid: string): Promise<VersionedOrder | null> {
+    try {
+      const result = await this.db.raw(`select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`, [orderUid]);
+      const row = (result as { rows: OrderRow[] }).rows[0];
+      return row ? orderFromRow(row) : null;
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  async search(query: OrderSearch): Promise<VersionedOrder[]> {
+    const where: string[] = [];
+    const bindings: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]): void => {
+      where.push(sql);
+      bindings.push(...values);
+    };
+    if (query.customerId !== undefined) add('o.customer_id = ?', query.customerId);
+    if (query.trackNumber !== undefined) add('o.track_number = ?', query.trackNumber);
+    if (query.deliveryService !== undefined) add('o.delivery_service = ?', query.deliveryService);
+    if (query.createdFrom) add('o.date_created >= ?', query.createdFrom);
+    if (query.createdTo) add('o.date_created < ?', query.createdTo);
+    if (query.after) add('(o.date_created, o.order_uid) < (?, ?)', query.after.dateCreated, query.after.orderUid);
+    const sql = `select ${ORDER_COLUMNS} from orders o
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by o.date_created desc, o.order_uid desc
+      limit ?`;
+    try {
+      const result = await this.db.raw(sql, [...bindings, query.limit]);
+      return (result as { rows: OrderRow[] }).rows.map(orderFromRow);
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(work);
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  /** The version an order deleted earlier reached, removing the tombstone; 0 when there is none. */
+  private async takeTombstone(trx: Knex.Transaction, orderUid: string): Promise<number> {
+    const rows = (await trx('order_tombstones').where({ order_uid: orderUid }).delete().returning(['version'])) as Array<{ version: number }>;
+    return rows[0]?.version ?? 0;
+  }
+
+  private async insertParts(trx: Knex.Transaction, order: Order): Promise<void> {
+    await trx('deliveries').insert(deliveryColumns(order));
+    await trx('payments').insert(paymentColumns(order));
+    await trx('items').insert(itemRows(order));
+  }
+}
+
+class ConcurrentCreate extends Error {}

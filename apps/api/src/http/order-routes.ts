@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { validateOrderDraft } from '@order-service/contracts';
+import type { OrderDraft, VersionedOrder } from '@order-service/domain';
+import type { CreateOrder } from '../use-cases/create-order.use-case.js';
+import type { DeleteOrder } from '../use-cases/delete-order.use-case.js';
+import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
+import type { RecordedResponse, WriteContext } from '../use-cases/order-repository.js';
+import type { ReplaceOrder } from '../use-cases/replace-order.use-case.js';
+import type { SearchOrders } from '../use-cases/search-orders.use-case.js';
+import type { CursorCodec } from './cursor.js';
+import { etagFor, expectedVersionFrom, ifNoneMatchHits } from './etag.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import { HttpProblem, problemTypes, validationProblem } from './problem.js';
+import { parseSearchQuery } from './search-query.js';
+
+export interface OrderRoutesDeps {
+  createOrder: CreateOrder;
+  replaceOrder: ReplaceOrder;
+  deleteOrder: DeleteOrder;
+  searchOrders: SearchOrders;
+  reader: OrderReader;
+  cursors: CursorCodec;
+}
+
+const ORDER_UID = /^[A-Za-z0-9_-]{1,64}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Fields only the server writes; naming them in a body is a mistake worth its own message. */
+const SERVER_OWNED = new Set(['/version', '/updated_at', '/etag']);
+
+const CACHE_STATUS: Record<OrderView['tier'], string> = {
+  lru: 'order-service; hit; detail=lru',
+  redis: 'order-service; hit; detail=redis',
+  postgres: 'order-service; fwd=miss; detail=postgres',
+};
+
+function draftFrom(body: unknown): OrderDraft {
+  const result = validateOrderDraft(body);
+  if (result.ok) return result.value;
+  throw validationProblem(
+    result.errors.map((e) => (SERVER_OWNED.has(e.path) ? { path: e.path, message: 'is set by the server and cannot be written' } : e)),
+    'The order has invalid fields.',
+  );
+}
+
+function orderUidParam(req: Request): string {
+  const uid = req.params.uid ?? '';
+  if (!ORDER_UID.test(uid)) throw notFound(uid);
+  return uid;
+}
+
+function notFound(uid: string): HttpProblem {
+  return new HttpProblem({ type: problemTypes.notFound, title: 'Order not found', status: 404, detail: `No order ${uid}.` });
+}
+
+function preconditionFailed(detail: string): HttpProblem {
+  return new HttpProblem({ type: problemTypes.preconditionFailed, title: 'Precondition failed', status: 412, detail });
+}
+
+function writeContext(res: Response): WriteContext {
+  return { requestId: (res.locals.requestId as string | undefined) ?? null };
+}
+
+function orderHeaders(version: number, modifiedAt: Date | undefined): Record<string, string> {
+  return modifiedAt ? { ETag: etagFor(version), 'Last-Modified': modifiedAt.toUTCString() } : { ETag: etagFor(version) };
+}
+
+function renderStored(status: number, { order, version, updatedAt }: VersionedOrder, location: boolean): RecordedResponse {
+  return {
+    status,
+    headers: { ...orderHeaders(version, updatedAt), ...(location ? { Location: `/orders/${encodeURIComponent(order.order_uid)}` } : {}) },
+    body: JSON.stringify(order),
+  };
+}
+
+function send(res: Response, { status, headers, body }: RecordedResponse): void {
+  res.status(status).set(headers).type('application/json').send(body);
+}
+
+/** Parses `If-Match` into the version a write requires; a tag that can match nothing fails at once. */
+function expectedVersion(req: Request): number | 'any' | undefined {
+  const expected = expectedVersionFrom(req.get('if-match'));
+  if (expected === 'unmatchable') throw preconditionFailed('If-Match names no version of this order.');
+  return expected;
+}
+
+export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): Router {
+  const router = Router();
+
+  router
+    .route('/orders')
+    .post(async (req, res) => {
+      const draft = draftFrom(req.body);
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw validationProblem([{ path: '/headers/Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+      }
+      const result = await createOrder.execute({
+        draft,
+        context: writeContext(res),
+        ...(key !== undefined && {
+          idempotency: {
+            key,
+            fingerprint: createHash('sha256').update(JSON.stringify(req.body)).digest('base64url'),
+            render: (stored) => renderStored(201, stored, true),
+          },
+        }),
+      });
+      if (result.kind === 'replayed') {
+        res.set('Idempotent-Replayed', 'true');
+        send(res, result.response);
+        return;
+      }
+      reader.forget(result.stored.order.order_uid);
+      send(res, renderStored(201, result.stored, true));
+    })
+    .get(async (req, res) => {
+      const parsed = parseSearchQuery(req.query);
+      if (!parsed.ok) throw validationProblem(parsed.errors, 'The search has invalid parameters.');
+      const { cursor, limit, ...filters } = parsed.value;
+      const filterKey = JSON.stringify([filters.customer_id, filters.track_number, filters.delivery_service, filters.created_from, filters.created_to]);
+      const after = cursor === undefined ? undefined : cursors.decode(cursor, filterKey);
+      if (after === null) throw validationProblem([{ path: '/cursor', message: 'is not a cursor this search issued' }], 'The search has invalid parameters.');
+      const page = await searchOrders.execute({
+        ...(filters.customer_id !== undefined && { customerId: filters.customer_id }),
+        ...(filters.track_number !== undefined && { trackNumber: filters.track_number }),
+        ...(filters.delivery_service !== undefined && { deliveryService: filters.delivery_service }),
+        ...(filters.created_from !== undefined && { createdFrom: new Date(filters.created_from) }),
+        ...(filters.created_to !== undefined && { createdTo: new Date(filters.created_to) }),
+        ...(after !== undefined && { after }),
+        limit,
+      });
+      res.json({ items: page.items.map((s) => s.order), next_cursor: page.next ? cursors.encode(page.next, filterKey) : null });
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/orders/:uid')
+    .get(async (req, res) => {
+      const uid = orderUidParam(req);
+      const view = await reader.read(uid);
+      if (!view) throw notFound(uid);
+      res.set({ ...orderHeaders(view.version, view.modifiedAt), 'Cache-Status': CACHE_STATUS[view.tier] });
+      if (ifNoneMatchHits(req.get('if-none-match'), view.version)) {
+        res.status(304).end();
+        return;
+      }
+      res.status(200).type('application/json').send(view.json);
+    })
+    .put(async (req, res) => {
+      const uid = req.params.uid ?? '';
+      if (!ORDER_UID.test(uid)) throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
+      const draft = draftFrom(req.body);
+      const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
+      reader.forget(uid);
+      send(res, renderStored(created ? 201 : 200, stored, created));
+    })
+    .delete(async (req, res) => {
+      const uid = orderUidParam(req);
+      await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
+      reader.forget(uid);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+
+  return router;
+}

@@ -1,0 +1,57 @@
+import { v7 as uuidv7 } from 'uuid';
+import { assertOrderRules, type OrderDraft, type VersionedOrder } from '@order-service/domain';
+import { canonicalOrder } from './canonical-order.js';
+import { IdempotencyKeyInFlight, IdempotencyKeyReused } from './errors.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import type { OrderRepository, RecordedResponse, WriteContext } from './order-repository.js';
+
+export interface CreateOrderCommand {
+  draft: OrderDraft;
+  context: WriteContext;
+  /** With an Idempotency-Key: the key, a fingerprint of the request, and how to render the answer to record. */
+  idempotency?: { key: string; fingerprint: string; render: (stored: VersionedOrder) => RecordedResponse };
+}
+
+export type CreateOrderResult = { kind: 'created'; stored: VersionedOrder } | { kind: 'replayed'; response: RecordedResponse };
+
+/** How long a claimed key blocks retries before the claim counts as abandoned (a crashed replica). */
+const IDEMPOTENCY_LEASE_MS = 60_000;
+
+/** Creates an order: the server assigns `order_uid` (UUIDv7), `date_created` and `internal_signature` when absent. */
+export class CreateOrder {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly idempotencyKeys: IdempotencyStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async execute({ draft, context, idempotency }: CreateOrderCommand): Promise<CreateOrderResult> {
+    const order = canonicalOrder({
+      ...draft,
+      order_uid: draft.order_uid ?? uuidv7(),
+      date_created: draft.date_created ?? this.now().toISOString(),
+      internal_signature: draft.internal_signature ?? '',
+    });
+    assertOrderRules(order);
+    if (!idempotency) return { kind: 'created', stored: await this.orders.create(order, context) };
+
+    const claim = await this.idempotencyKeys.claim(idempotency.key, idempotency.fingerprint, IDEMPOTENCY_LEASE_MS);
+    switch (claim.state) {
+      case 'replay':
+        return { kind: 'replayed', response: claim.response };
+      case 'mismatch':
+        throw new IdempotencyKeyReused(idempotency.key);
+      case 'in-flight':
+        throw new IdempotencyKeyInFlight(idempotency.key);
+      case 'claimed':
+        break;
+    }
+    try {
+      const stored = await this.orders.create(order, context, { key: idempotency.key, render: idempotency.render });
+      return { kind: 'created', stored };
+    } catch (error) {
+      await this.idempotencyKeys.release(idempotency.key).catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from '@order-service/kafka';
+import { createLogger } from '@order-service/runtime';
+import { buildApp } from '../../src/composition-root.js';
+import { loadApiConfig, type ApiConfig } from '../../src/config.js';
+import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+
+export const quietKafkaLog = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+
+export interface RunningApi {
+  url: string;
+  config: ApiConfig;
+  stop(): Promise<void>;
+}
+
+/** Creates a fresh topic (and its DLQ) for one test file; returns its name. */
+export async function createTestTopic(prefix = 'it-orders'): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-admin', logger: quietKafkaLog }).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [ordersTopicSpec(topic), deadLetterTopicSpec(`${topic}.dlq`)]);
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+export async function deleteTestTopic(topic: string): Promise<void> {
+  const admin = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-admin', logger: quietKafkaLog }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The real API, built as production builds it, on a free port against the test servers. */
+export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+  const config = loadApiConfig({
+    env: {
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATABASE_URL: testEnvironment.databaseUrl,
+      REDIS_URL: testEnvironment.redisUrl,
+      KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+      LOG_LEVEL: 'error',
+      ...env,
+    },
+  });
+  const app = buildApp(config, createLogger({ level: config.log.level, service: 'order-api-test' }));
+  const { port } = await app.start();
+  return { url: `http://127.0.0.1:${port}`, config, stop: () => app.stop() };
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary documents
+  text: string;
+}
+
+/** A small fetch wrapper: JSON in, parsed JSON (when there is any) out. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body }) });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}

@@ -205,13 +205,20 @@ describe('order document', () => {
         });
       }
 
-      for (const value of ['2021-11-26', '2021-11-26T06:22:19', '26.11.2021 06:22', '2021-13-26T06:22:19Z', '']) {
+      for (const value of ['2021-11-26', '2021-11-26T06:22:19', '26.11.2021 06:22', '2021-13-26T06:22:19Z', '', '2021-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '0999-12-31T00:00:00Z']) {
         it(`rejects ${JSON.stringify(value)} in ${pointer}`, () => {
           const errors = errorsOf(validateOrder(withValue(order, pointer, value)));
           expect(errors.map((e) => e.path)).to.deep.equal([pointer]);
         });
       }
     }
+
+    it('says a date that does not exist is not a real date', () => {
+      expect(errorsOf(validateOrder(withValue(order, '/date_created', '2021-02-29T00:00:00Z')))).to.deep.equal([
+        { path: '/date_created', message: 'must be a real date between the years 1000 and 9999' },
+      ]);
+      expect(validateOrder(withValue(order, '/date_created', '2024-02-29T00:00:00Z')).ok).to.equal(true);
+    });
 
     it('explains what a date-time must look like', () => {
       expect(errorsOf(validateOrder(withValue(order, '/date_created', '2021-11-26')))).to.deep.equal([

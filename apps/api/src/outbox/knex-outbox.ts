@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import { encodeOrderEvent, type OrderEvent } from '@order-service/contracts';
+import { OUTBOX_SLOTS } from '@order-service/infra';
+
+/** The PostgreSQL channel an outbox append notifies, with the row's slot as payload, when its transaction commits. */
+export const OUTBOX_CHANNEL = 'orders_outbox';
+
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * The slot of an order: 32-bit FNV-1a of the UTF-8 `order_uid`, modulo the slot
+ * count. Every event of one order must land in one slot, for as long as any of
+ * them waits in the outbox, or two relays could publish them out of order. So
+ * the hash is computed here, fixed forever, rather than by a PostgreSQL internal
+ * such as `hashtext`, whose results are not promised across major versions.
+ */
+export function outboxSlotOf(orderUid: string): number {
+  let hash = FNV_OFFSET_BASIS;
+  for (const byte of Buffer.from(orderUid, 'utf8')) {
+    hash = Math.imul(hash ^ byte, FNV_PRIME) >>> 0;
+  }
+  return hash % OUTBOX_SLOTS;
+}
+
+/**
+ * Records `event` in the outbox inside the caller's transaction, so the event
+ * exists exactly when the write it describes commits, and notifies the relays
+ * (PostgreSQL delivers the notification at commit, and drops it on rollback).
+ * Throws EventEncodeError, failing the write, rather than store an event
+ * consumers could not read.
+ */
+export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): Promise<void> {
+  const payload = encodeOrderEvent(event).toString('utf8');
+  await trx.raw(
+    `with appended as (
+       insert into outbox (slot, order_uid, version, event_type, payload, request_id)
+       values (?, ?, ?, ?, ?, ?)
+       returning slot
+     )
+     select pg_notify(?, slot::text) from appended`,
+    [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, OUTBOX_CHANNEL],
+  );
+}

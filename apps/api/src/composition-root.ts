@@ -1,11 +1,16 @@
 import type { Knex } from 'knex';
 import { createDatabase, migrateLatest } from '@order-service/infra';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
-import type { Logger } from '@order-service/runtime';
+import { RedisProjectionStore } from '@order-service/projection';
+import { errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { createClient, type RedisClientType } from 'redis';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
-import { PostgresOrderReader } from './adapters/postgres-order-reader.js';
+import { LruOrderCache } from './adapters/lru-order-cache.js';
+import { RedisInvalidationListener } from './adapters/redis-invalidation-listener.js';
+import { TieredOrderReader } from './adapters/tiered-order-reader.js';
 import type { ApiConfig } from './config.js';
+import { LruProjectionConsumer } from './consumers/lru-projection-consumer.js';
 import { buildHttpApp } from './http/app.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
@@ -34,10 +39,44 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
 
   const orders = new KnexOrderRepository(db);
-  const reader = new PostgresOrderReader(orders);
+  const useRedis = config.cache.backend === 'redis';
+  const lru = new LruOrderCache({
+    maxEntries: config.cache.lruMaxEntries,
+    maxBytes: config.cache.lruMaxBytes,
+    // Fed by pub/sub invalidations with Redis, a TTL bounds staleness; fed by the topic itself, entries stay current.
+    ttlMs: useRedis ? config.cache.lruTtlMs : 0,
+  });
+  const redis: RedisClientType | undefined = useRedis ? createClient({ url: config.redis.url }) : undefined;
+  redis?.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
+  const shared = redis
+    ? new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
+    : undefined;
+  const invalidations = redis
+    ? new RedisInvalidationListener(redis, config.redis.invalidationChannel, lru, logger.child({ component: 'cache-invalidation' }))
+    : undefined;
+  const lruProjection = useRedis ? undefined : new LruProjectionConsumer(kafka, config.kafka.topic, lru, logger.child({ component: 'lru-projection' }));
+  let sharedTierFailing = false;
+  const reader = new TieredOrderReader({
+    lru,
+    orders,
+    ...(shared && { shared }),
+    onSharedTierError: (error) => {
+      if (!sharedTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields(error) });
+      sharedTierFailing = true;
+    },
+  });
+  const readiness: ReadinessCheck[] = [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }];
+  if (lruProjection) {
+    readiness.push({
+      name: 'cache-warm',
+      check: async () => {
+        if (!lruProjection.isWarm()) throw new Error('the in-process cache is still reading the topic');
+      },
+    });
+  }
   const relay = new OutboxRelay({
     db,
-    producer: kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
+    createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
     topic: config.kafka.topic,
     logger: logger.child({ component: 'outbox-relay' }),
     listenConnectionString: config.database.url,
@@ -53,7 +92,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const app = buildHttpApp({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
-    readiness: [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }],
+    readiness,
     routers: [
       orderRoutes({
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
@@ -77,6 +116,11 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         if (applied.length) logger.info('migrations applied', { applied });
       }
       await relay.start();
+      if (redis) {
+        await redis.connect();
+        await invalidations?.start();
+      }
+      await lruProjection?.start();
       server = await listen(app, config.http.host, config.http.port, config.http.keepAliveTimeoutMs);
       logger.info('api listening', { host: config.http.host, port: server.port, cache_backend: config.cache.backend });
       return { port: server.port };
@@ -84,6 +128,9 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     stop() {
       stopping ??= (async () => {
         await server?.close();
+        await lruProjection?.stop();
+        await invalidations?.stop();
+        if (redis?.isOpen) await redis.quit().catch(() => undefined);
         await relay.stop();
         await db.destroy();
         logger.info('api stopped');

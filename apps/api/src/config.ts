@@ -8,7 +8,7 @@ export interface ApiConfig {
   database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
   kafka: { brokers: string[]; topic: string; clientId: string };
   outbox: { batchSize: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
-  redis: { url: string; keyPrefix: string };
+  redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
@@ -44,6 +44,8 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   redis: {
     url: { doc: 'Redis connection URL (used when CACHE_BACKEND=redis).', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
     keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    invalidationChannel: { doc: 'Pub/sub channel on which the projector names the orders it changed.', format: String, default: 'orders:invalidate', env: 'CACHE_INVALIDATION_CHANNEL' },
+    tombstoneTtlSeconds: { doc: 'How long a deleted order\'s tombstone is kept to refuse late, older upserts.', format: 'nat', default: 86_400, env: 'CACHE_TOMBSTONE_TTL_SECONDS' },
   },
   cache: {
     backend: { doc: 'Where cached reads come from: lru (in-process projection, no Redis) or redis.', format: ['lru', 'redis'], default: 'lru', env: 'CACHE_BACKEND' },

@@ -1,22 +1,50 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { createKafka } from '@order-service/kafka';
-import type { Logger } from '@order-service/runtime';
+import { createKafka, reliableProducerConfig } from '@order-service/kafka';
+import { Projection, RedisProjectionStore } from '@order-service/projection';
+import { errorFields, type Logger } from '@order-service/runtime';
+import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
+import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
+import { OrderEventsConsumer } from './consumers/order-events-consumer.js';
+import { ProjectorCounters } from './consumers/projector-counters.js';
 import { buildHttpApp } from './http/app.js';
 
 export interface ProjectorApp {
+  /** Running totals of this process, for metrics. */
+  readonly counters: ProjectorCounters;
   start(): Promise<{ port: number }>;
   /** Stops in reverse order of start; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp {
-  const redis = createClient({ url: config.redis.url });
+  // Commands fail at once while Redis is unreachable instead of queueing: the
+  // consumer then retries the batch with a pause, uncommitted, and readiness says so.
+  const redis = createClient({ url: config.redis.url, disableOfflineQueue: true });
   redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
   const admin = kafka.admin();
+  const deadLetterProducer = kafka.producer(reliableProducerConfig());
+  const counters = new ProjectorCounters();
+  const consumer = new OrderEventsConsumer({
+    kafka,
+    topic: config.kafka.topic,
+    groupId: config.kafka.groupId,
+    groupInstanceId: config.kafka.groupInstanceId,
+    maxBatchSize: config.kafka.maxBatchSize,
+    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    retry: config.retry,
+    projection: new Projection(
+      new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
+    ),
+    deadLetters: new KafkaDeadLetterPublisher(deadLetterProducer, config.kafka.deadLetterTopic),
+    invalidations: new RedisInvalidationPublisher(redis, config.redis.invalidationChannel),
+    counters,
+    logger: logger.child({ component: 'order-events-consumer' }),
+  });
 
   const app = buildHttpApp({
     readiness: [
@@ -29,22 +57,34 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   let stopping: Promise<void> | undefined;
 
   return {
+    counters,
     async start() {
-      await redis.connect();
+      // Not awaited: the client keeps trying to reach Redis in the background,
+      // and the projector starts even while Redis is down (batches wait for it).
+      redis.connect().catch((error: unknown) => logger.error('redis connect failed', { err: errorFields(error) }));
       await admin.connect();
+      await deadLetterProducer.connect();
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.http.port, config.http.host, (error?: Error) => (error ? reject(error) : resolve(s)));
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('cache projector listening', { host: config.http.host, port });
+      await consumer.start();
       return { port };
     },
     stop() {
       stopping ??= (async () => {
+        await consumer.stop().catch((error: unknown) => logger.error('consumer stop failed', { err: errorFields(error) }));
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+        await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
-        if (redis.isOpen) await redis.quit();
-        logger.info('cache projector stopped');
+        if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+        logger.info('cache projector stopped', {
+          applied: counters.applied,
+          stale: counters.stale,
+          dead_lettered: counters.deadLettered,
+          batches: counters.batches,
+        });
       })();
       return stopping;
     },

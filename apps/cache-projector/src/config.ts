@@ -4,8 +4,19 @@ import dotenv from 'dotenv';
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
   http: { host: string; port: number };
-  kafka: { brokers: string[]; topic: string; deadLetterTopic: string; groupId: string; clientId: string; maxBatchSize: number };
+  kafka: {
+    brokers: string[];
+    topic: string;
+    deadLetterTopic: string;
+    groupId: string;
+    groupInstanceId: string;
+    clientId: string;
+    maxBatchSize: number;
+    partitionsConsumedConcurrently: number;
+    sessionTimeoutMs: number;
+  };
   redis: { url: string; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
+  retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
 }
@@ -22,14 +33,41 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
     topic: { doc: 'Topic of order events.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
     deadLetterTopic: { doc: 'Where records that cannot be applied go.', format: String, default: 'orders-events.dlq', env: 'KAFKA_DLQ_TOPIC' },
     groupId: { doc: 'Consumer group shared by every projector worker.', format: String, default: 'order-cache-projector', env: 'KAFKA_GROUP_ID' },
+    groupInstanceId: {
+      doc: 'Static group membership id, unique per worker and stable across its restarts (a pod name); empty for dynamic membership. A static member restarted within the session timeout gets its partitions back without a rebalance.',
+      format: String,
+      default: '',
+      env: 'KAFKA_GROUP_INSTANCE_ID',
+    },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-cache-projector', env: 'KAFKA_CLIENT_ID' },
     maxBatchSize: { doc: 'Most records handed to one batch apply.', format: 'nat', default: 2_000, env: 'PROJECTOR_MAX_BATCH_SIZE' },
+    partitionsConsumedConcurrently: {
+      doc: 'How many partitions a worker applies at the same time (one batch per partition at a time).',
+      format: 'nat',
+      default: 3,
+      env: 'PROJECTOR_PARTITION_CONCURRENCY',
+    },
+    sessionTimeoutMs: {
+      doc: 'How long the group waits for a silent worker (a crashed one) before giving its partitions to others.',
+      format: 'nat',
+      default: 30_000,
+      env: 'KAFKA_SESSION_TIMEOUT_MS',
+    },
   },
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
     keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
     tombstoneTtlSeconds: { doc: 'How long a deleted order\'s tombstone is kept to refuse late, older upserts.', format: 'nat', default: 86_400, env: 'CACHE_TOMBSTONE_TTL_SECONDS' },
     invalidationChannel: { doc: 'Pub/sub channel that tells API replicas to drop an order from their local cache.', format: String, default: 'orders:invalidate', env: 'CACHE_INVALIDATION_CHANNEL' },
+  },
+  retry: {
+    initialDelayMs: {
+      doc: 'First pause before a batch that could not be applied (Redis or the DLQ unavailable) is tried again; it doubles up to retry.maxDelayMs.',
+      format: 'nat',
+      default: 200,
+      env: 'PROJECTOR_RETRY_INITIAL_DELAY_MS',
+    },
+    maxDelayMs: { doc: 'Longest pause between two tries of the same batch.', format: 'nat', default: 10_000, env: 'PROJECTOR_RETRY_MAX_DELAY_MS' },
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },

@@ -57,7 +57,7 @@ describe('MemoryProjectionStore', () => {
     });
 
     it('upsert v1 and v2, each twice: present at v2 with the v2 document', async () => {
-      const expected: CachedOrder = { state: 'present', version: 2, json: JSON.stringify(upsert2.order) };
+      const expected: CachedOrder = { state: 'present', version: 2, json: JSON.stringify(upsert2.order), modifiedAt: upsert2.occurred_at };
       for (const ordering of distinctPermutations(withDuplicates([upsert1, upsert2]), (event) => event.event_id)) {
         const inOneBatch = newStore();
         await inOneBatch.applyBatch(ordering);
@@ -96,7 +96,7 @@ describe('MemoryProjectionStore', () => {
             const latest = deliveries.find((event) => event.order_uid === uid && event.version === version);
             const expected: CachedOrder =
               latest?.type === 'order.upserted'
-                ? { state: 'present', version, json: JSON.stringify(latest.order) }
+                ? { state: 'present', version, json: JSON.stringify(latest.order), modifiedAt: latest.occurred_at }
                 : { state: 'deleted', version };
             expect(await store.get(uid)).to.deep.equal(expected);
           }

@@ -3,13 +3,14 @@ import type { OrderEvent } from '@order-service/contracts';
 /**
  * What the cache holds for one order. `json` is the serialised order document
  * exactly as served to HTTP clients: the cache keeps the string so a read
- * serves it without parsing and re-serialising.
+ * serves it without parsing and re-serialising. `modifiedAt` is when the
+ * version was written (ISO 8601), for Last-Modified.
  *
  * A `deleted` entry is a tombstone: it remembers the version of the delete so
  * that an older upsert arriving late cannot resurrect the order.
  */
 export type CachedOrder =
-  | { readonly state: 'present'; readonly version: number; readonly json: string }
+  | { readonly state: 'present'; readonly version: number; readonly json: string; readonly modifiedAt?: string }
   | { readonly state: 'deleted'; readonly version: number };
 
 /**

@@ -9,19 +9,20 @@ describe('toProjectionWrite', () => {
   it('carries the order of an upsert as the JSON clients are served', () => {
     const event = anUpsert('o-1', 4);
 
-    expect(toProjectionWrite(event)).to.deep.equal({ orderUid: 'o-1', version: 4, json: JSON.stringify(event.order) });
+    expect(toProjectionWrite(event)).to.deep.equal({ orderUid: 'o-1', version: 4, json: JSON.stringify(event.order), modifiedAt: event.occurred_at });
   });
 
   it('turns a delete into a tombstone write', () => {
-    expect(toProjectionWrite(aDelete('o-1', 5))).to.deep.equal({ orderUid: 'o-1', version: 5, json: null });
+    const deletion = aDelete('o-1', 5);
+    expect(toProjectionWrite(deletion)).to.deep.equal({ orderUid: 'o-1', version: 5, json: null, modifiedAt: deletion.occurred_at });
   });
 });
 
 describe('decide', () => {
   const present = (version: number): CachedOrder => ({ state: 'present', version, json: '{}' });
   const deleted = (version: number): CachedOrder => ({ state: 'deleted', version });
-  const upsert = (version: number): ProjectionWrite => ({ orderUid: 'o-1', version, json: '{}' });
-  const remove = (version: number): ProjectionWrite => ({ orderUid: 'o-1', version, json: null });
+  const upsert = (version: number): ProjectionWrite => ({ orderUid: 'o-1', version, json: '{}', modifiedAt: '2025-01-01T00:00:00Z' });
+  const remove = (version: number): ProjectionWrite => ({ orderUid: 'o-1', version, json: null, modifiedAt: '2025-01-01T00:00:00Z' });
 
   const table: Array<[string, CachedOrder | null, ProjectionWrite, ApplyOutcome]> = [
     ['an upsert of an unknown order', null, upsert(1), 'applied'],

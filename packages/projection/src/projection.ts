@@ -7,15 +7,17 @@ export interface ProjectionWrite {
   readonly orderUid: string;
   readonly version: number;
   readonly json: string | null;
+  /** When the version was written (the event's occurred_at). */
+  readonly modifiedAt: string;
 }
 
 /** Reduces an event to its write. The order is serialised here, once per event, and stores keep that exact string. */
 export function toProjectionWrite(event: OrderEvent): ProjectionWrite {
   switch (event.type) {
     case 'order.upserted':
-      return { orderUid: event.order_uid, version: event.version, json: JSON.stringify(event.order) };
+      return { orderUid: event.order_uid, version: event.version, json: JSON.stringify(event.order), modifiedAt: event.occurred_at };
     case 'order.deleted':
-      return { orderUid: event.order_uid, version: event.version, json: null };
+      return { orderUid: event.order_uid, version: event.version, json: null, modifiedAt: event.occurred_at };
   }
 }
 
@@ -33,7 +35,7 @@ export function decide(current: CachedOrder | null, write: ProjectionWrite): App
 export function toCachedOrder(write: ProjectionWrite): CachedOrder {
   return write.json === null
     ? { state: 'deleted', version: write.version }
-    : { state: 'present', version: write.version, json: write.json };
+    : { state: 'present', version: write.version, json: write.json, modifiedAt: write.modifiedAt };
 }
 
 /** Applies events to a store and counts the outcomes, for metrics. */

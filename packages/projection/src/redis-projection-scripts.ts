@@ -26,8 +26,8 @@ function luaScript(name: string, source: string): LuaScript {
  * Applies writes in order with a version check, atomically.
  * ARGV[1] key prefix, ARGV[2] tombstone TTL in seconds, ARGV[3] the generation
  * to write or '' for "live, and building too if a rebuild is under way",
- * ARGV[4..] triples of order uid, version, order JSON ('' for a delete; no
- * serialised order is empty). Returns 1 (applied) or 0 (stale) per triple, for
+ * ARGV[4..] quadruples of order uid, version, order JSON ('' for a delete; no
+ * serialised order is empty) and the time the version was written. Returns 1 (applied) or 0 (stale) per triple, for
  * the live generation or for the one named. Fails with GENERATION_NOT_BUILDING
  * when a named generation is not the one being built (the rebuild was aborted
  * or superseded), so a superseded rebuild cannot leave keys behind.
@@ -47,16 +47,16 @@ else
   return redis.error_reply('GENERATION_NOT_BUILDING generation ' .. named .. ' is not being built')
 end
 
-local function put(generation, uid, version, number, json)
+local function put(generation, uid, version, number, json, modified)
   local key = prefix .. ':g' .. generation .. ':order:' .. uid
   local held = redis.call('HGET', key, 'v')
   if held and tonumber(held) >= number then return 0 end
   if json == '' then
-    if held then redis.call('HDEL', key, 'd') end
+    if held then redis.call('HDEL', key, 'd', 'm') end
     redis.call('HSET', key, 'v', version)
     redis.call('EXPIRE', key, ttl)
   else
-    redis.call('HSET', key, 'v', version, 'd', json)
+    redis.call('HSET', key, 'v', version, 'd', json, 'm', modified)
     -- Only a key that existed can be a tombstone with a TTL to clear.
     if held then redis.call('PERSIST', key) end
   end
@@ -64,11 +64,11 @@ local function put(generation, uid, version, number, json)
 end
 
 local outcomes = {}
-for i = 4, #ARGV, 3 do
-  local uid, version, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 4, #ARGV, 4 do
+  local uid, version, json, modified = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local number = tonumber(version)
-  outcomes[#outcomes + 1] = put(target, uid, version, number, json)
-  if mirror then put(mirror, uid, version, number, json) end
+  outcomes[#outcomes + 1] = put(target, uid, version, number, json, modified)
+  if mirror then put(mirror, uid, version, number, json, modified) end
 end
 return outcomes
 `,
@@ -77,12 +77,12 @@ return outcomes
 /**
  * Reads one order from the live generation: the pointer and the hash in one
  * atomic step, so a read never mixes two generations.
- * ARGV[1] key prefix, ARGV[2] order uid. Returns {version, json}, each nil when absent.
+ * ARGV[1] key prefix, ARGV[2] order uid. Returns {version, json, modified}, each nil when absent.
  */
 export const READ_ORDER = luaScript(
   'read-order',
   `local generation = redis.call('GET', KEYS[1]) or '0'
-return redis.call('HMGET', ARGV[1] .. ':g' .. generation .. ':order:' .. ARGV[2], 'v', 'd')
+return redis.call('HMGET', ARGV[1] .. ':g' .. generation .. ':order:' .. ARGV[2], 'v', 'd', 'm')
 `,
 );
 

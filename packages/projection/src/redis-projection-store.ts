@@ -105,11 +105,12 @@ export class RedisProjectionStore implements ProjectionStore {
 
   async get(orderUid: string): Promise<CachedOrder | null> {
     const reply = await this.#runScript(READ_ORDER, [this.#liveKey], [this.#prefix, orderUid]);
-    const [rawVersion, rawJson] = parseList(reply, 2, READ_ORDER.name);
+    const [rawVersion, rawJson, rawModified] = parseList(reply, 3, READ_ORDER.name);
     if (rawVersion === null) return null;
     const version = parseInteger(rawVersion, 'order version');
     if (rawJson === null) return { state: 'deleted', version };
-    return { state: 'present', version, json: parseText(rawJson, 'order JSON') };
+    const json = parseText(rawJson, 'order JSON');
+    return typeof rawModified === 'string' ? { state: 'present', version, json, modifiedAt: rawModified } : { state: 'present', version, json };
   }
 
   /** The generation reads follow (0 before the first switch). */
@@ -207,7 +208,7 @@ export class RedisProjectionStore implements ProjectionStore {
       const args = [this.#prefix, this.#tombstoneTtlSeconds, generation];
       for (const event of chunk) {
         const write = toProjectionWrite(event);
-        args.push(write.orderUid, String(write.version), write.json ?? '');
+        args.push(write.orderUid, String(write.version), write.json ?? '', write.modifiedAt);
       }
       // Not awaited one by one: node-redis writes calls issued together as one
       // pipeline, and Redis runs them in the order sent. Should a call be

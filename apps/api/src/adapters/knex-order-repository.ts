@@ -123,8 +123,8 @@ export class KnexOrderRepository implements OrderRepository {
 
   async search(query: OrderSearch): Promise<VersionedOrder[]> {
     const where: string[] = [];
-    const bindings: unknown[] = [];
-    const add = (sql: string, ...values: unknown[]): void => {
+    const bindings: Knex.RawBinding[] = [];
+    const add = (sql: string, ...values: Knex.RawBinding[]): void => {
       where.push(sql);
       bindings.push(...values);
     };

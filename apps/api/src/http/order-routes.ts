@@ -43,8 +43,14 @@ function draftFrom(body: unknown): OrderDraft {
   );
 }
 
+/** The `:uid` route parameter (a string for the routes declared here). */
+function uidOf(req: Request): string {
+  const uid = req.params.uid;
+  return typeof uid === 'string' ? uid : '';
+}
+
 function orderUidParam(req: Request): string {
-  const uid = req.params.uid ?? '';
+  const uid = uidOf(req);
   if (!ORDER_UID.test(uid)) throw notFound(uid);
   return uid;
 }
@@ -111,8 +117,9 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
         send(res, result.response);
         return;
       }
-      reader.forget(result.stored.order.order_uid);
-      send(res, renderStored(201, result.stored, true));
+      const response = renderStored(201, result.stored, true);
+      reader.recordWrite(result.stored.order.order_uid, result.stored.version, response.body, result.stored.updatedAt);
+      send(res, response);
     })
     .get(async (req, res) => {
       const parsed = parseSearchQuery(req.query);
@@ -148,17 +155,18 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
       res.status(200).type('application/json').send(view.json);
     })
     .put(async (req, res) => {
-      const uid = req.params.uid ?? '';
+      const uid = uidOf(req);
       if (!ORDER_UID.test(uid)) throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
       const draft = draftFrom(req.body);
       const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
-      reader.forget(uid);
-      send(res, renderStored(created ? 201 : 200, stored, created));
+      const response = renderStored(created ? 201 : 200, stored, created);
+      reader.recordWrite(uid, stored.version, response.body, stored.updatedAt);
+      send(res, response);
     })
     .delete(async (req, res) => {
       const uid = orderUidParam(req);
-      await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
-      reader.forget(uid);
+      const { version } = await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
+      reader.recordWrite(uid, version, null, new Date());
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));

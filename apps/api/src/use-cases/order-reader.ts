@@ -13,6 +13,9 @@ export interface OrderView {
 /** Reads one order by uid from the fastest tier that has it. */
 export interface OrderReader {
   read(orderUid: string): Promise<OrderView | null>;
-  /** Drops what a tier in this process holds for the order, after this process wrote it. */
-  forget(orderUid: string): void;
+  /**
+   * Tells the reader this process just wrote `version` of the order (`json`
+   * null for a deletion), so that its next read of the order is at least as new.
+   */
+  recordWrite(orderUid: string, version: number, json: string | null, modifiedAt: Date): void;
 }

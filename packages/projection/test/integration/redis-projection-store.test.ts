@@ -105,7 +105,8 @@ describe('RedisProjectionStore (real Redis)', () => {
         const uid = `upserts-${index}`;
         await store.applyBatch(versions.map((version) => anUpsert(uid, version)));
 
-        expect(await store.get(uid)).to.deep.equal({ state: 'present', version: 2, json: JSON.stringify(anUpsert(uid, 2).order) });
+        const latest = anUpsert(uid, 2);
+        expect(await store.get(uid)).to.deep.equal({ state: 'present', version: 2, json: JSON.stringify(latest.order), modifiedAt: latest.occurred_at });
       }
     });
   });
@@ -156,7 +157,7 @@ describe('RedisProjectionStore (real Redis)', () => {
       const event = anUpsert('o-1', 1);
       await store.applyBatch([event]);
 
-      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '1', d: JSON.stringify(event.order) });
+      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '1', d: JSON.stringify(event.order), m: event.occurred_at });
       expect(await client.ttl(`${prefix}:g0:order:o-1`)).to.equal(-1);
     });
 

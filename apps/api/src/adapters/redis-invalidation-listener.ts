@@ -1,0 +1,49 @@
+import type { RedisClientType } from 'redis';
+import type { Logger } from '@order-service/runtime';
+import type { LruOrderCache } from './lru-order-cache.js';
+
+/**
+ * Listens for the projector's "these orders changed" messages and drops older
+ * copies from this replica's LRU. A lost message only delays freshness until
+ * the LRU's TTL; it never makes a read wrong for longer.
+ *
+ * Message format (published by the cache projector): `{"uids": [...], "versions": [...]}`.
+ */
+export class RedisInvalidationListener {
+  private subscriber: RedisClientType | undefined;
+  received = 0;
+
+  constructor(
+    private readonly client: RedisClientType,
+    private readonly channel: string,
+    private readonly lru: LruOrderCache,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscriber = this.client.duplicate();
+    this.subscriber.on('error', (error: Error) => this.logger.warn('invalidation subscriber error', { err: error.message }));
+    await this.subscriber.connect();
+    await this.subscriber.subscribe(this.channel, (message) => this.onMessage(message));
+  }
+
+  async stop(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber?.isOpen) await subscriber.quit().catch(() => undefined);
+  }
+
+  private onMessage(message: string): void {
+    try {
+      const { uids, versions } = JSON.parse(message) as { uids?: unknown; versions?: unknown };
+      if (!Array.isArray(uids)) return;
+      uids.forEach((uid, i) => {
+        const version = Array.isArray(versions) ? versions[i] : undefined;
+        if (typeof uid === 'string') this.lru.invalidate(uid, typeof version === 'number' ? version : undefined);
+      });
+      this.received += 1;
+    } catch (error) {
+      this.logger.warn('unreadable invalidation message', { err: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

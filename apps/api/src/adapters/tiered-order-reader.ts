@@ -1,0 +1,84 @@
+import { LRUCache } from 'lru-cache';
+import type { ProjectionStore } from '@order-service/projection';
+import { orderUpserted } from '../use-cases/order-events.js';
+import type { OrderRepository } from '../use-cases/order-repository.js';
+import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
+import type { LruOrderCache } from './lru-order-cache.js';
+
+/** What the reader reports about each answer, for metrics. */
+export type TierObserver = (tier: OrderView['tier'] | 'miss') => void;
+
+export interface TieredOrderReaderOptions {
+  lru: LruOrderCache;
+  /** The shared tier (Redis); absent with CACHE_BACKEND=lru. */
+  shared?: ProjectionStore;
+  orders: OrderRepository;
+  observe?: TierObserver;
+  /** Called when the shared tier fails; reads go on from PostgreSQL. */
+  onSharedTierError?: (error: unknown) => void;
+}
+
+/**
+ * GET's read path: the in-process LRU, then the shared cache, then PostgreSQL.
+ * A miss read from PostgreSQL is written back through the projection's version
+ * check, so a fill can never overwrite a newer order; concurrent misses for
+ * one order share one database read.
+ *
+ * After this process writes an order it remembers the version it wrote, and a
+ * cached copy older than that is not served: a client always reads its own
+ * writes from the replica that took them, even while the projector lags.
+ */
+function modifiedAt(iso: string | undefined): { modifiedAt?: Date } {
+  return iso ? { modifiedAt: new Date(iso) } : {};
+}
+
+export class TieredOrderReader implements OrderReader {
+  private readonly inFlight = new Map<string, Promise<OrderView | null>>();
+  private readonly written = new LRUCache<string, number>({ max: 100_000, ttl: 60_000 });
+
+  constructor(private readonly options: TieredOrderReaderOptions) {}
+
+  async read(orderUid: string): Promise<OrderView | null> {
+    const floor = this.written.get(orderUid) ?? 0;
+    const local = this.options.lru.peek(orderUid);
+    if (local?.state === 'present' && local.version >= floor) {
+      this.options.observe?.('lru');
+      return { json: local.json, version: local.version, ...modifiedAt(local.modifiedAt), tier: 'lru' };
+    }
+    const pending = this.inFlight.get(orderUid);
+    if (pending) return pending;
+    const reading = this.readThrough(orderUid, floor).finally(() => this.inFlight.delete(orderUid));
+    this.inFlight.set(orderUid, reading);
+    return reading;
+  }
+
+  recordWrite(orderUid: string, version: number, json: string | null, modifiedAt: Date): void {
+    this.written.set(orderUid, version);
+    this.options.lru.offer(orderUid, json === null ? { state: 'deleted', version } : { state: 'present', version, json, modifiedAt: modifiedAt.toISOString() });
+  }
+
+  private async readThrough(orderUid: string, floor: number): Promise<OrderView | null> {
+    const { shared, lru, orders, observe } = this.options;
+    if (shared) {
+      try {
+        const cached = await shared.get(orderUid);
+        if (cached?.state === 'present' && cached.version >= floor) {
+          lru.offer(orderUid, cached);
+          observe?.('redis');
+          return { json: cached.json, version: cached.version, ...modifiedAt(cached.modifiedAt), tier: 'redis' };
+        }
+      } catch (error) {
+        this.options.onSharedTierError?.(error);
+      }
+    }
+    const stored = await orders.get(orderUid);
+    observe?.(stored ? 'postgres' : 'miss');
+    if (!stored) return null;
+    const json = JSON.stringify(stored.order);
+    lru.offer(orderUid, { state: 'present', version: stored.version, json, modifiedAt: stored.updatedAt.toISOString() });
+    if (shared) {
+      shared.applyBatch([orderUpserted(stored, { requestId: null })]).catch((error: unknown) => this.options.onSharedTierError?.(error));
+    }
+    return { json, version: stored.version, modifiedAt: stored.updatedAt, tier: 'postgres' };
+  }
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type RequestHandler } from 'express';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+/** A file held in memory: read once when the routes are built and revalidated by its strong ETag. */
+interface LoadedFile {
+  body: Buffer;
+  extension: string;
+  etag: string;
+}
+
+/**
+ * The pages fetch only from this server: the policy enforces that nothing is
+ * loaded from elsewhere. Swagger UI sets inline styles and data: images.
+ */
+const PAGE_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The Swagger UI files /docs uses; the package's own index.html points at the internet and is not served. */
+const SWAGGER_UI_FILES = /^\/(swagger-ui\.css|swagger-ui-bundle\.js|favicon-32x32\.png)(\.map)?$/;
+
+function loadFile(path: string): LoadedFile {
+  const body = readFileSync(path);
+  return { body, extension: extname(path), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
+/** Serves a file from memory; `no-cache` because its URL is not fingerprinted, so browsers revalidate (304) instead. */
+function serveFile(file: LoadedFile, headers: Record<string, string> = {}): RequestHandler {
+  return (req, res) => {
+    res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ETag: file.etag, ...headers });
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.type(file.extension).send(file.body);
+  };
+}
+
+/**
+ * The web page, the OpenAPI document, its Swagger UI at /docs and the example
+ * order. Files are read once here, so a missing one stops the start rather than
+ * a later request; the page's assets are looked up in memory, so the API's own
+ * requests, which pass through this router first, never touch the file system.
+ */
+export function webRoutes(): Router {
+  // src/http (run through tsx) and dist/http (compiled) sit at the same depth in the app package.
+  const appDir = fileURLToPath(new URL('../../', import.meta.url));
+  const publicDir = join(appDir, 'public');
+  const openApi = loadFile(join(appDir, 'openapi.json'));
+  const exampleOrder = loadFile(join(appDir, '../../docs/examples/order.example.json'));
+  JSON.parse(openApi.body.toString('utf8'));
+  JSON.parse(exampleOrder.body.toString('utf8'));
+  // Resolved, not imported: the package's main module would load the whole browser bundle into Node.
+  const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+  const assets = new Map<string, RequestHandler>();
+  for (const entry of readdirSync(publicDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.html')) continue;
+    const path = join(entry.parentPath, entry.name);
+    assets.set(`/${relative(publicDir, path).split(sep).join('/')}`, serveFile(loadFile(path)));
+  }
+
+  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)), { 'Content-Security-Policy': PAGE_POLICY });
+  const swaggerUi = express.static(swaggerUiDir, { index: false, redirect: false, maxAge: '1d', setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff') });
+
+  const router = Router();
+  router.route('/').get(page('index.html')).all(methodNotAllowed(['GET']));
+  router.route('/docs').get(page('docs.html')).all(methodNotAllowed(['GET']));
+  router.route('/openapi.json').get(serveFile(openApi)).all(methodNotAllowed(['GET']));
+  router.route('/examples/order.json').get(serveFile(exampleOrder)).all(methodNotAllowed(['GET']));
+  router.use('/docs/assets', (req, res, next) => {
+    if (SWAGGER_UI_FILES.test(req.path)) swaggerUi(req, res, next);
+    else next();
+  });
+  router.use((req, res, next) => {
+    const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(req.path) : undefined;
+    if (asset) asset(req, res, next);
+    else next();
+  });
+  return router;
+}

@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import pg from 'pg';
+import { createKafka, reliableProducerConfig } from '@order-service/kafka';
+import { OUTBOX_SLOTS } from '@order-service/infra';
+import { appendToOutbox, OUTBOX_CHANNEL, outboxSlotOf } from '../../src/outbox/knex-outbox.js';
+import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
+import { pruneIdempotencyKeys } from '../../src/outbox/prune-idempotency-keys.js';
+import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+import { anUpsert, aDelete, appendEvents, createPrivateDatabase, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { quietKafkaLog } from '../support/outbox-topic.js';
+
+describe('outbox housekeeping (real PostgreSQL)', () => {
+  let database: PrivateDatabase;
+  let db: Knex;
+  const kafka = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-outbox-housekeeping', logger: quietKafkaLog });
+  const relays: OutboxRelay[] = [];
+
+  function relay(options: { idempotencyRetentionHours?: number } = {}): OutboxRelay {
+    const created = new OutboxRelay({
+      db,
+      createProducer: () => kafka.producer(reliableProducerConfig(5_000)),
+      topic: uniqueName('it-outbox-unused'),
+      logger: new RecordingLog(),
+      listenConnectionString: database.url,
+      options: { batchSize: 100, pollIntervalMs: 60_000, publishTimeoutMs: 5_000, maxBackoffMs: 500, ...options },
+    });
+    relays.push(created);
+    return created;
+  }
+
+  before(async () => {
+    database = await createPrivateDatabase('it_outbox_housekeeping');
+    db = database.db;
+  });
+
+  beforeEach(async () => {
+    await db.raw('delete from outbox; delete from idempotency_keys');
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+  });
+
+  after(async () => {
+    await database?.drop();
+  });
+
+  it('appends a row per event with its slot, version, type and request id, and the encoded envelope as payload', async () => {
+    const uid = uniqueName('append');
+    const events = [anUpsert(uid, 1, 'req-1'), aDelete(uid, 2)];
+    await appendEvents(db, events);
+    const rows = (await db('outbox').orderBy('id')) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.order_uid, r.version, r.event_type, r.request_id])).to.deep.equal([
+      [uid, 1, 'order.upserted', 'req-1'],
+      [uid, 2, 'order.deleted', null],
+    ]);
+    expect(rows[0]?.slot).to.equal(rows[1]?.slot).and.to.be.within(0, OUTBOX_SLOTS - 1);
+    expect(rows.map((r) => JSON.parse(String(r.payload)) as unknown)).to.deep.equal(events);
+  });
+
+  it('notifies the relays with the slot when the transaction commits, and writes and notifies nothing when it rolls back', async () => {
+    const listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    try {
+      const notifications: string[] = [];
+      listener.on('notification', (n) => notifications.push(`${n.channel}:${n.payload ?? ''}`));
+      await listener.query(`listen ${OUTBOX_CHANNEL}`);
+
+      const rolledBack = uniqueName('rollback');
+      const failed = db.transaction(async (trx) => {
+        await appendToOutbox(trx, anUpsert(rolledBack, 1));
+        throw new Error('the order write failed');
+      });
+      await expect(failed).to.be.rejectedWith('the order write failed');
+      const committed = uniqueName('commit');
+      await appendEvents(db, [anUpsert(committed, 1)]);
+
+      await waitFor('a notification arrived', () => notifications.length > 0);
+      expect(notifications).to.deep.equal([`${OUTBOX_CHANNEL}:${outboxSlotOf(committed)}`]);
+      expect(await db('outbox').pluck('order_uid')).to.deep.equal([committed]);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('refuses an event that does not match its schema, failing the write', async () => {
+    const invalid = { ...anUpsert(uniqueName('invalid'), 1), version: 0 };
+    await expect(appendEvents(db, [invalid])).to.be.rejectedWith(/cannot encode order event/);
+  });
+
+  it('reports the backlog: rows waiting and the age of the oldest', async () => {
+    const meter = relay();
+    expect(await meter.backlog()).to.deep.equal({ rows: 0, oldestAgeSeconds: 0 });
+    const uid = uniqueName('backlog');
+    await appendEvents(db, [anUpsert(uid, 1)]);
+    await appendEvents(db, [anUpsert(uid, 2)]);
+    await appendEvents(db, [anUpsert(uid, 3)]);
+    await db('outbox').where({ order_uid: uid, version: 1 }).update({ created_at: db.raw(`now() - interval '90 seconds'`) });
+
+    const backlog = await meter.backlog();
+    expect(backlog.rows).to.equal(3);
+    expect(backlog.oldestAgeSeconds).to.be.within(90, 95);
+  });
+
+  describe('idempotency keys', () => {
+    async function insertKey(key: string, createdHoursAgo: number, state: 'in_flight' | 'done', lockedForMinutes: number | null): Promise<void> {
+      await db.raw(
+        `insert into idempotency_keys (key, request_hash, state, created_at, locked_until)
+         values (?, 'hash', ?, now() - ?::float8 * interval '1 hour',
+                 case when ?::float8 is null then null else now() + ?::float8 * interval '1 minute' end)`,
+        [key, state, createdHoursAgo, lockedForMinutes, lockedForMinutes],
+      );
+    }
+
+    const keys = async (): Promise<string[]> => ((await db('idempotency_keys').orderBy('key').pluck('key')) as string[]);
+
+    it('prunes keys past the retention but keeps fresh keys and claims still held', async () => {
+      await insertKey('old-done', 25, 'done', null);
+      await insertKey('old-abandoned-claim', 25, 'in_flight', -60);
+      await insertKey('old-held-claim', 25, 'in_flight', 60);
+      await insertKey('fresh-done', 1, 'done', null);
+
+      expect(await pruneIdempotencyKeys(db, 24)).to.equal(2);
+      expect(await keys()).to.deep.equal(['fresh-done', 'old-held-claim']);
+      expect(await pruneIdempotencyKeys(db, 24)).to.equal(0);
+    });
+
+    it('deletes at most `limit` keys per call', async () => {
+      for (const key of ['a', 'b', 'c']) await insertKey(key, 48, 'done', null);
+      expect(await pruneIdempotencyKeys(db, 24, 2)).to.equal(2);
+      expect(await keys()).to.have.length(1);
+    });
+
+    it('is pruned by the relay when it starts, with the configured retention', async () => {
+      await insertKey('older-than-two-hours', 3, 'done', null);
+      await insertKey('younger-than-two-hours', 1, 'done', null);
+      await relay({ idempotencyRetentionHours: 2 }).start();
+      await waitFor('the relay pruned', async () => (await keys()).length === 1);
+      expect(await keys()).to.deep.equal(['younger-than-two-hours']);
+    });
+  });
+});

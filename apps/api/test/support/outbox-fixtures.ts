@@ -1,0 +1,125 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import type { OrderDeleted, OrderEvent, OrderUpserted } from '@order-service/contracts';
+import { anOrder } from '@order-service/domain';
+import { createDatabase, ensureDatabase, migrateLatest } from '@order-service/infra';
+import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
+import type { OutboxRelayLog } from '../../src/outbox/outbox-relay.js';
+import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+
+/** A migrated database of one test file, so files running side by side never share an outbox. */
+export interface PrivateDatabase {
+  url: string;
+  db: Knex;
+  /** Destroys `db` and drops the database, closing whatever else is still connected to it. */
+  drop(): Promise<void>;
+}
+
+export async function createPrivateDatabase(prefix: string): Promise<PrivateDatabase> {
+  const url = new URL(testEnvironment.databaseUrl);
+  url.pathname = `/${uniqueName(prefix).replaceAll('-', '_')}`;
+  await ensureDatabase(url.toString());
+  const db = createDatabase({ url: url.toString(), poolMax: 10, applicationName: 'it-outbox' });
+  await migrateLatest(db);
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.destroy();
+      const adminUrl = new URL(url);
+      adminUrl.pathname = '/postgres';
+      const admin = createDatabase({ url: adminUrl.toString(), poolMax: 1 });
+      try {
+        await admin.raw(`drop database if exists "${url.pathname.slice(1)}" with (force)`);
+      } finally {
+        await admin.destroy();
+      }
+    },
+  };
+}
+
+const OCCURRED_AT = '2025-01-01T00:00:00.000Z';
+
+/** An upsert whose document differs per version. */
+export function anUpsert(orderUid: string, version: number, requestId: string | null = null): OrderUpserted {
+  return {
+    schema_version: 1,
+    type: 'order.upserted',
+    event_id: `${orderUid}-upserted-${version}`,
+    order_uid: orderUid,
+    version,
+    occurred_at: OCCURRED_AT,
+    request_id: requestId,
+    order: anOrder().with({ order_uid: orderUid, customer_id: `customer-at-v${version}` }).build(),
+  };
+}
+
+export function aDelete(orderUid: string, version: number, requestId: string | null = null): OrderDeleted {
+  return {
+    schema_version: 1,
+    type: 'order.deleted',
+    event_id: `${orderUid}-deleted-${version}`,
+    order_uid: orderUid,
+    version,
+    occurred_at: OCCURRED_AT,
+    request_id: requestId,
+  };
+}
+
+/** Appends the events in one transaction, as one write would. */
+export async function appendEvents(db: Knex, events: readonly OrderEvent[]): Promise<void> {
+  await db.transaction(async (trx) => {
+    for (const event of events) await appendToOutbox(trx, event);
+  });
+}
+
+export async function outboxRowCount(db: Knex): Promise<number> {
+  const result = (await db.raw('select count(*)::int as n from outbox')) as { rows: Array<{ n: number }> };
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Polls `condition` until it holds; resolves with the milliseconds it took, rejects naming `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await condition()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export interface LogEntry {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  meta?: object | undefined;
+}
+
+/** A logger that keeps what it is told, for tests that check what gets logged and how often. */
+export class RecordingLog implements OutboxRelayLog {
+  readonly entries: LogEntry[] = [];
+
+  error(message: string, meta?: object): void {
+    this.entries.push({ level: 'error', message, meta });
+  }
+
+  warn(message: string, meta?: object): void {
+    this.entries.push({ level: 'warn', message, meta });
+  }
+
+  info(message: string, meta?: object): void {
+    this.entries.push({ level: 'info', message, meta });
+  }
+
+  debug(message: string, meta?: object): void {
+    this.entries.push({ level: 'debug', message, meta });
+  }
+
+  at(level: LogEntry['level']): LogEntry[] {
+    return this.entries.filter((entry) => entry.level === level);
+  }
+}

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { createLogger, describeConfigError, errorFields } from '@order-service/runtime';
+import { loadProjectorConfig, projectorConfigSchema, type ProjectorConfig } from '../config.js';
+import { replayCache } from '../replay/replay-cache.js';
+import { ReplayInterrupted } from '../replay/replay-errors.js';
+import { loggedProgress, terminalProgress } from './replay-progress.js';
+
+const USAGE = `Usage: scripts/replay-cache [options]
+
+Rebuilds the order cache from the whole topic into a new generation, and makes
+it live once complete. The live projector keeps running meanwhile; readers see
+the old cache until the switch. SIGINT or SIGTERM stops the replay, drops what
+it built and leaves the live cache as it was.
+
+Options (defaults from the projector's configuration: environment and .env):
+  --brokers <host:port,...>  Kafka bootstrap servers       (KAFKA_BROKERS)
+  --topic <name>             topic of order events         (KAFKA_TOPIC)
+  --redis-url <url>          Redis to rebuild              (REDIS_URL)
+  --key-prefix <prefix>      prefix of the cache's keys    (REDIS_KEY_PREFIX)
+  --batch-size <n>           most events applied per call  (PROJECTOR_MAX_BATCH_SIZE)
+  -h, --help                 show this help
+`;
+
+const EXIT_USAGE = 64;
+const EXIT_CONFIG = 78;
+const EXIT_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+async function main(argv: string[]): Promise<number> {
+  let config: ProjectorConfig;
+  try {
+    config = loadProjectorConfig({ dotenvPath: '.env' });
+  } catch (error) {
+    process.stderr.write(`replay-cache: invalid configuration:\n${describeConfigError(error, projectorConfigSchema)}\n`);
+    return EXIT_CONFIG;
+  }
+
+  let values: ReturnType<typeof parseOptions>;
+  try {
+    values = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`replay-cache: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const batchSize = values['batch-size'] === undefined ? config.kafka.maxBatchSize : Number(values['batch-size']);
+  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
+    process.stderr.write(`replay-cache: --batch-size must be a positive integer\n`);
+    return EXIT_USAGE;
+  }
+
+  const onTerminal = process.stderr.isTTY === true;
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty || onTerminal, service: 'order-cache-replay' });
+  const view = onTerminal ? terminalProgress(process.stderr) : loggedProgress(logger);
+
+  const interruption = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interruption.signal.aborted) {
+      view.interrupt();
+      logger.warn('second signal: exiting at once; the generation being built is left for the next replay to drop', { signal });
+      process.exit(EXIT_BY_SIGNAL[signal] ?? 1);
+    }
+    view.interrupt();
+    logger.warn('interrupted: dropping the generation being built', { signal });
+    interruption.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const summary = await replayCache({
+      brokers: values.brokers?.split(',').filter(Boolean) ?? config.kafka.brokers,
+      topic: values.topic ?? config.kafka.topic,
+      redisUrl: values['redis-url'] ?? config.redis.url,
+      keyPrefix: values['key-prefix'] ?? config.redis.keyPrefix,
+      tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds,
+      batchSize,
+      logger,
+      signal: interruption.signal,
+      onProgress: (progress) => view.update(progress),
+      progressIntervalMs: view.intervalMs,
+      clientId: `${config.kafka.clientId}-replay`,
+      groupIdPrefix: `${config.kafka.groupId}-replay`,
+    });
+    view.finish(summary);
+    return 0;
+  } catch (error) {
+    view.interrupt();
+    if (error instanceof ReplayInterrupted) {
+      logger.warn('replay interrupted; live cache untouched');
+      return EXIT_BY_SIGNAL[String(interruption.signal.reason)] ?? 1;
+    }
+    logger.error('replay failed', { err: errorFields(error) });
+    return 1;
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      brokers: { type: 'string' },
+      topic: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'key-prefix': { type: 'string' },
+      'batch-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+
+process.exit(await main(process.argv.slice(2)));

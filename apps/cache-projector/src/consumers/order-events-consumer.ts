@@ -1,0 +1,264 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { decodeOrderEvent, EventDecodeError, type OrderEvent } from '@order-service/contracts';
+import { ProjectionError, type ApplyOutcome, type Projection } from '@order-service/projection';
+import { errorFields, type Logger } from '@order-service/runtime';
+import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher.js';
+import type { InvalidationPublisher } from './invalidation-publisher.js';
+import type { ProjectorCounters } from './projector-counters.js';
+
+export interface OrderEventsConsumerOptions {
+  kafka: KafkaJS.Kafka;
+  topic: string;
+  groupId: string;
+  /** Static membership id; empty for dynamic membership. */
+  groupInstanceId: string;
+  maxBatchSize: number;
+  partitionsConsumedConcurrently: number;
+  sessionTimeoutMs: number;
+  retry: { initialDelayMs: number; maxDelayMs: number };
+  projection: Projection;
+  deadLetters: DeadLetterPublisher;
+  invalidations: InvalidationPublisher;
+  counters: ProjectorCounters;
+  logger: Logger;
+}
+
+type TopicPartition = { topic: string; partition: number };
+
+/**
+ * Projects the order topic into the cache, as one member of a consumer group.
+ *
+ * Each batch (up to `maxBatchSize` records of one partition) is decoded whole;
+ * the events go to Redis in one `applyBatch`, records that are not events to
+ * the dead-letter topic, and the uids to the invalidation channel. Only then is
+ * the batch's offset committed: delivery is at least once, and a batch seen
+ * again after a crash or a rebalance is harmless, as the store only ever moves
+ * an order to a higher version.
+ *
+ * Invalidations name every order of the batch, stale events' included: a
+ * batch delivered again after a crash between its apply and its publish finds
+ * its events stale, and the replicas must still hear of them.
+ *
+ * A batch that cannot be applied (Redis, the DLQ or pub/sub unavailable) is
+ * retried in place with a growing pause and is never skipped; while it waits
+ * nothing of its partition is committed. It gives up the wait only when the
+ * partition is revoked or the consumer stops, leaving the batch uncommitted
+ * for whoever consumes the partition next.
+ *
+ * Offsets are committed per batch, inside the batch callback, so by the time
+ * the client hands a revoked partition over (it waits for the batch in flight)
+ * everything applied from it is committed.
+ */
+export class OrderEventsConsumer {
+  readonly #options: OrderEventsConsumerOptions;
+  readonly #consumer: KafkaJS.Consumer;
+  readonly #logger: Logger;
+  /** Aborted by `stop()`: wakes batches waiting to retry, and refuses new ones. */
+  readonly #stopping = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Partitions revoked from this member since they were last assigned; their retries give up. */
+  readonly #revoked = new Set<string>();
+  #started = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: OrderEventsConsumerOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+    this.#consumer = options.kafka.consumer({
+      kafkaJS: {
+        groupId: options.groupId,
+        // A new group starts at the beginning: the cache is a projection of the whole topic.
+        fromBeginning: true,
+        autoCommit: false,
+        sessionTimeout: options.sessionTimeoutMs,
+        partitionAssigners: [KafkaJS.PartitionAssigners.cooperativeSticky],
+      },
+      ...(options.groupInstanceId === '' ? {} : { 'group.instance.id': options.groupInstanceId }),
+      'js.consumer.max.batch.size': options.maxBatchSize,
+      rebalance_cb: (error: { code: number }, assignment: TopicPartition[]) => this.#onRebalance(error, assignment),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.connect();
+    this.#started = true;
+    await this.#consumer.subscribe({ topics: [this.#options.topic] });
+    await this.#consumer.run({
+      // Offsets are resolved by hand once a batch is in Redis; an unresolved batch is fetched again.
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.#track(payload),
+    });
+    this.#logger.info('consuming', { topic: this.#options.topic, group_id: this.#options.groupId });
+  }
+
+  /**
+   * Lets the batches in flight finish (or, if they are waiting to retry, give
+   * up uncommitted), commits what was applied, and leaves the group. Safe to
+   * call more than once.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping.abort();
+      await Promise.all(this.#inFlight);
+      if (this.#started) await this.#commitStored();
+      await this.#consumer.disconnect();
+      this.#logger.info('consumer stopped');
+    })();
+    return this.#stopped;
+  }
+
+  #track(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    if (this.#stopping.signal.aborted) return Promise.resolve();
+    const work = this.#handleBatch(payload);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return work;
+  }
+
+  async #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const receivedAt = performance.now();
+    const lastOffset = batch.lastOffset();
+    const { events, deadLetters, tombstones } = readBatch(batch);
+
+    let outcomes: ApplyOutcome[] | undefined = events.length === 0 ? [] : undefined;
+    let deadLettered = deadLetters.length === 0;
+    let invalidated = events.length === 0;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Each step runs once: a retry resumes at the step that failed.
+        outcomes ??= await this.#options.projection.applyBatch(events);
+        if (!deadLettered) {
+          await this.#options.deadLetters.publish(deadLetters);
+          deadLettered = true;
+          for (const letter of deadLetters) this.#logger.warn('record sent to the dead-letter topic', { ...letter.source, reason: letter.reason, error: letter.error });
+        }
+        if (!invalidated) {
+          await this.#options.invalidations.publish(highestVersions(events));
+          invalidated = true;
+        }
+        break;
+      } catch (error) {
+        this.#options.counters.recordFailedAttempt();
+        const delayMs = Math.min(this.#options.retry.maxDelayMs, this.#options.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 20));
+        const retriable = !(error instanceof ProjectionError) || error.retriable;
+        this.#logger.log(retriable ? 'warn' : 'error', 'batch not applied: retrying', {
+          topic: batch.topic,
+          partition: batch.partition,
+          first_offset: batch.firstOffset(),
+          last_offset: lastOffset,
+          attempt,
+          retry_in_ms: delayMs,
+          err: errorFields(error),
+        });
+        if (!(await this.#pauseBeforeRetry(delayMs, payload))) return;
+      }
+    }
+
+    payload.resolveOffset(lastOffset);
+    const highWatermark = Number(batch.highWatermark);
+    this.#options.counters.recordBatch({
+      topic: batch.topic,
+      partition: batch.partition,
+      applied: outcomes.filter((outcome) => outcome === 'applied').length,
+      stale: outcomes.filter((outcome) => outcome === 'stale').length,
+      deadLettered: deadLetters.length,
+      tombstones,
+      latencyMs: performance.now() - receivedAt,
+      lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
+    });
+    await this.#commit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
+  }
+
+  /** Waits before a retry; false when the batch should be left uncommitted instead (stopping, partition gone). */
+  async #pauseBeforeRetry(delayMs: number, payload: KafkaJS.EachBatchPayload): Promise<boolean> {
+    try {
+      await sleep(delayMs, undefined, { signal: this.#stopping.signal });
+    } catch {
+      return false;
+    }
+    return payload.isRunning() && !payload.isStale() && !this.#revoked.has(partitionKey(payload.batch));
+  }
+
+  async #commit(offset: TopicPartition & { offset: string }): Promise<void> {
+    try {
+      await this.#consumer.commitOffsets([offset]);
+    } catch (error) {
+      // The batch is applied and its offset stored: a later commit of the
+      // partition, or the one at stop, covers it; if none comes, the next
+      // owner applies it again, which changes nothing.
+      this.#options.counters.recordCommitFailure();
+      this.#logger.warn('offset commit failed', { ...offset, err: errorFields(error) });
+    }
+  }
+
+  /** Commits every offset stored since the last commit (a batch whose own commit failed). */
+  async #commitStored(): Promise<void> {
+    try {
+      await this.#consumer.commitOffsets();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === KafkaJS.ErrorCodes.ERR__NO_OFFSET) return;
+      this.#logger.warn('final offset commit failed', { err: errorFields(error) });
+    }
+  }
+
+  #onRebalance(error: { code: number }, assignment: TopicPartition[]): void {
+    const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
+    if (error.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS) {
+      for (const partition of partitions) this.#revoked.delete(partitionKey(partition));
+      this.#logger.info('partitions assigned', { partitions });
+    } else if (error.code === KafkaJS.ErrorCodes.ERR__REVOKE_PARTITIONS) {
+      for (const partition of partitions) this.#revoked.add(partitionKey(partition));
+      this.#options.counters.forgetPartitions(partitions);
+      this.#logger.info('partitions revoked', { partitions });
+    } else {
+      this.#logger.warn('rebalance error', { code: error.code });
+    }
+  }
+}
+
+/** The batch's records sorted into events to apply, dead letters and compaction tombstones. */
+export function readBatch(batch: KafkaJS.Batch): { events: OrderEvent[]; deadLetters: DeadLetter[]; tombstones: number } {
+  const events: OrderEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  let tombstones = 0;
+  for (const message of batch.messages) {
+    // A null value is a compaction tombstone; the delete event before it carried the change.
+    if (message.value === null) {
+      tombstones += 1;
+      continue;
+    }
+    try {
+      events.push(decodeOrderEvent(message.value));
+    } catch (error) {
+      deadLetters.push({
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+        reason: error instanceof EventDecodeError ? error.reason : 'invalid',
+        error: error instanceof Error ? error.message : String(error),
+        source: { topic: batch.topic, partition: batch.partition, offset: message.offset },
+      });
+    }
+  }
+  return { events, deadLetters, tombstones };
+}
+
+/** Each order once, with the highest version the events carry. */
+export function highestVersions(events: readonly OrderEvent[]): Map<string, number> {
+  const versions = new Map<string, number>();
+  for (const { order_uid: uid, version } of events) {
+    if (version > (versions.get(uid) ?? 0)) versions.set(uid, version);
+  }
+  return versions;
+}
+
+function partitionKey({ topic, partition }: TopicPartition): string {
+  return `${topic}:${partition}`;
+}

@@ -1,0 +1,99 @@
+/** What one applied batch did, as the consumer reports it. */
+export interface BatchReport {
+  readonly topic: string;
+  readonly partition: number;
+  readonly applied: number;
+  readonly stale: number;
+  readonly deadLettered: number;
+  /** Records with a null value: compaction tombstones, skipped. */
+  readonly tombstones: number;
+  /** From receiving the batch to having it in Redis (and the DLQ), retries included. */
+  readonly latencyMs: number;
+  /** Records behind the batch on its partition when it was received; null when the client did not know the high watermark. */
+  readonly lag: number | null;
+}
+
+/**
+ * Running totals of this process, plain numbers to be exported by a metrics
+ * library later (counters are monotonic; the latency and lags are gauges).
+ */
+export class ProjectorCounters {
+  #applied = 0;
+  #stale = 0;
+  #deadLettered = 0;
+  #tombstones = 0;
+  #batches = 0;
+  #failedAttempts = 0;
+  #commitFailures = 0;
+  #lastApplyLatencyMs = 0;
+  /** Keyed by `topic:partition`; only partitions this worker owns. */
+  readonly #lag = new Map<string, { topic: string; partition: number; lag: number }>();
+
+  /** Events whose version was newer than the cache's, so they were written. */
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** Events the cache already had (duplicates, redeliveries) or had newer. */
+  get stale(): number {
+    return this.#stale;
+  }
+
+  /** Records parked in the dead-letter topic. */
+  get deadLettered(): number {
+    return this.#deadLettered;
+  }
+
+  get tombstones(): number {
+    return this.#tombstones;
+  }
+
+  /** Batches applied and committed (or handed to a commit). */
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /** Tries of a batch that failed (Redis, DLQ or pub/sub unavailable) and were retried. */
+  get failedAttempts(): number {
+    return this.#failedAttempts;
+  }
+
+  /** Offset commits that failed; the batch stays applied and a later commit covers it. */
+  get commitFailures(): number {
+    return this.#commitFailures;
+  }
+
+  get lastApplyLatencyMs(): number {
+    return this.#lastApplyLatencyMs;
+  }
+
+  /** Lag of each owned partition after its last batch. */
+  lags(): Array<{ topic: string; partition: number; lag: number }> {
+    return [...this.#lag.values()];
+  }
+
+  recordBatch(report: BatchReport): void {
+    this.#batches += 1;
+    this.#applied += report.applied;
+    this.#stale += report.stale;
+    this.#deadLettered += report.deadLettered;
+    this.#tombstones += report.tombstones;
+    this.#lastApplyLatencyMs = report.latencyMs;
+    if (report.lag !== null) {
+      this.#lag.set(`${report.topic}:${report.partition}`, { topic: report.topic, partition: report.partition, lag: report.lag });
+    }
+  }
+
+  recordFailedAttempt(): void {
+    this.#failedAttempts += 1;
+  }
+
+  recordCommitFailure(): void {
+    this.#commitFailures += 1;
+  }
+
+  /** Partitions given to another worker: their lag is no longer this worker's to report. */
+  forgetPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const { topic, partition } of partitions) this.#lag.delete(`${topic}:${partition}`);
+  }
+}

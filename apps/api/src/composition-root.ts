@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { createDatabase, migrateLatest } from '@order-service/infra';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
-import { errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { createMetricsRegistry, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { createClient, type RedisClientType } from 'redis';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -14,8 +14,10 @@ import { LruProjectionConsumer } from './consumers/lru-projection-consumer.js';
 import { buildHttpApp } from './http/app.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
+import { ApiMetrics } from './http/metrics.js';
 import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
+import { webRoutes } from './http/web-routes.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
@@ -38,6 +40,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
 
+  const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
   const orders = new KnexOrderRepository(db);
   const useRedis = config.cache.backend === 'redis';
   const lru = new LruOrderCache({
@@ -60,6 +63,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     lru,
     orders,
     ...(shared && { shared }),
+    observe: (tier) => metrics.observeRead(tier),
     onSharedTierError: (error) => {
       if (!sharedTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields(error) });
       sharedTierFailing = true;
@@ -80,6 +84,10 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     topic: config.kafka.topic,
     logger: logger.child({ component: 'outbox-relay' }),
     listenConnectionString: config.database.url,
+    onPublished: (latencyMs, count) => {
+      metrics.published.inc(count);
+      metrics.publishLatency.observe(latencyMs / 1000);
+    },
     options: {
       batchSize: config.outbox.batchSize,
       pollIntervalMs: config.outbox.pollIntervalMs,
@@ -89,11 +97,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     },
   });
 
+  metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await relay.backlog()).rows);
+  metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await relay.backlog()).oldestAgeSeconds);
+  metrics.gauge('order_lru_entries', 'Orders held by this process\'s LRU.', () => lru.size);
+  metrics.gauge('order_lru_bytes', 'Bytes of serialised orders held by this process\'s LRU.', () => lru.bytes);
+
   const app = buildHttpApp({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     routers: [
+      webRoutes(),
       orderRoutes({
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
@@ -104,6 +118,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       }),
     ],
     mapKnownError,
+    metrics,
   });
 
   let server: RunningServer | undefined;

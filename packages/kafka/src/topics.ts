@@ -39,13 +39,25 @@ export async function ensureTopics(admin: KafkaJS.Admin, specs: readonly TopicSp
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return [];
-  await admin.createTopics({
-    topics: missing.map((s) => ({
-      topic: s.topic,
-      numPartitions: s.numPartitions,
-      replicationFactor: s.replicationFactor,
-      configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
-    })),
-  });
-  return missing.map((s) => s.topic);
+  const created: string[] = [];
+  // One at a time: the topic list can lag a creation by another client, and
+  // "already exists" then means there is nothing to do for that topic.
+  for (const s of missing) {
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: s.topic,
+            numPartitions: s.numPartitions,
+            replicationFactor: s.replicationFactor,
+            configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      created.push(s.topic);
+    } catch (error) {
+      if (!/already exists/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  }
+  return created;
 }

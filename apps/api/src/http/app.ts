@@ -1,6 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import { probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
 import { jsonBody } from './json-body.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpProblem, problemTypes } from './problem.js';
@@ -12,15 +13,18 @@ export interface HttpAppOptions {
   readiness: readonly ReadinessCheck[];
   routers: readonly Router[];
   mapKnownError: (error: unknown) => HttpProblem | undefined;
+  metrics: ApiMetrics;
 }
 
 /** The express application: request context, health, the feature routers, 404 and the error handler. */
-export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapKnownError }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapKnownError, metrics }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
+  app.use(metrics.timeRequests());
+  app.use(metrics.router());
 
   app.route('/healthz').get((_req, res) => {
     res.json({ status: 'ok' });

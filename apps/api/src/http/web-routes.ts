@@ -30,7 +30,16 @@ const PAGE_POLICY = [
 ].join('; ');
 
 /** The Swagger UI files /docs uses; the package's own index.html points at the internet and is not served. */
-const SWAGGER_UI_FILES = /^\/(swagger-ui\.css|swagger-ui-bundle\.js|favicon-32x32\.png)(\.map)?$/;
+const SWAGGER_UI_FILES = /^\/(swagger-ui\.css|swagger-ui-bundle\.js)(\.map)?$/;
+
+/** Whether If-None-Match names the file's tag (weak comparison; `*` matches any). */
+function unchanged(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((raw) => {
+    const tag = raw.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}
 
 function loadFile(path: string): LoadedFile {
   const body = readFileSync(path);
@@ -41,7 +50,8 @@ function loadFile(path: string): LoadedFile {
 function serveFile(file: LoadedFile, headers: Record<string, string> = {}): RequestHandler {
   return (req, res) => {
     res.set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ETag: file.etag, ...headers });
-    if (req.fresh) {
+    // Not req.fresh: it never answers 304 to a request carrying Cache-Control: no-cache, which fetch() adds to conditional requests.
+    if (unchanged(req.get('if-none-match'), file.etag)) {
       res.status(304).end();
       return;
     }

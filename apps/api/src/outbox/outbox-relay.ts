@@ -181,7 +181,11 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error('an OutboxRelay can be started once');
     this.state = 'running';
-    await this.listen();
+    // PostgreSQL may be down at start: the relay then polls and keeps trying to LISTEN.
+    await this.listen().catch((error: unknown) => {
+      this.logger.warn('outbox listener could not connect; retrying', { err: errorFields(error) });
+      this.scheduleListen(1);
+    });
     this.kafka = this.connectProducer();
     this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs).unref();
     this.pruneTimer = setInterval(() => this.prune(), this.options.idempotencyPruneIntervalMs).unref();
@@ -318,7 +322,7 @@ export class OutboxRelay {
   private attemptFailed(error: unknown): void {
     this.failed += 1;
     this.consecutiveFailures += 1;
-    if ((error as { fatal?: unknown }).fatal === true) this.discardProducer();
+    if (isFatalKafkaError(error)) this.discardProducer();
     const retryInMs = backoffDelay(this.consecutiveFailures, this.options.maxBackoffMs);
     if (this.failingSince === undefined) {
       this.failingSince = Date.now();
@@ -419,7 +423,9 @@ export class OutboxRelay {
     const client = new pg.Client({
       connectionString: this.deps.listenConnectionString,
       application_name: 'order-api-outbox-listener',
+      // A connection cut without a reset is only noticed through keepalives; until then the poll covers.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS,
     });
     // Kept for the client's whole life: an 'error' without a listener would crash the process.
@@ -589,6 +595,11 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** librdkafka marks errors after which a producer can no longer be used (an idempotence sequence it cannot recover). */
+function isFatalKafkaError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { fatal?: unknown }).fatal === true;
 }
 
 async function disconnectQuietly(producer: KafkaJS.Producer): Promise<void> {

@@ -77,13 +77,14 @@ describe('every write becomes events on the topic (real PostgreSQL and Kafka)', 
     expect(final.body.entry).to.equal(winners[0]?.body.entry);
   });
 
-  it('serialises 50 concurrent replacements that re-read the version: every one wins eventually, versions 2..51', async () => {
+  it('serialises 20 concurrent replacements that re-read the version: every one wins eventually, versions 2..21', async function () {
+    this.timeout(90_000);
     const orderUid = uniqueName('race').replace(/[^A-Za-z0-9_-]/g, '');
     const order = anOrder().with({ order_uid: orderUid }).build();
     await call(api.url, 'POST', '/orders', { json: order });
     const versionsWon: number[] = [];
     await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => {
+      Array.from({ length: 20 }, async (_, i) => {
         for (;;) {
           const current = await call(api.url, 'GET', `/orders/${orderUid}`);
           const res = await call(api.url, 'PUT', `/orders/${orderUid}`, { json: { ...order, entry: `W${i}` }, headers: { 'if-match': current.headers.get('etag') ?? '' } });
@@ -95,8 +96,10 @@ describe('every write becomes events on the topic (real PostgreSQL and Kafka)', 
         }
       }),
     );
-    expect(versionsWon.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 2));
-    const events = (await readTopicUntil(topic, (records) => records.filter((r) => r.key === orderUid).length >= 51)).filter((r) => r.key === orderUid);
-    expect(events.map((r) => Number(r.headers['order-version']))).to.deep.equal(Array.from({ length: 51 }, (_, i) => i + 1));
+    expect(versionsWon.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 2));
+    const events = (await readTopicUntil(topic, (records) => records.filter((r) => r.key === orderUid).length >= 21, { timeoutMs: 60_000 })).filter(
+      (r) => r.key === orderUid,
+    );
+    expect(events.map((r) => Number(r.headers['order-version']))).to.deep.equal(Array.from({ length: 21 }, (_, i) => i + 1));
   });
 });

@@ -19,9 +19,7 @@ import {
 import { KafkaGate } from '../support/outbox-kafka-gate.js';
 import { appliedVersions, createOrdersTopic, quietKafkaLog, TopicTail, type TopicRecord } from '../support/outbox-topic.js';
 
-describe('OutboxRelay (real PostgreSQL and Kafka)', function () {
-  this.timeout(60_000);
-
+describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
   let database: PrivateDatabase;
   let db: Knex;
   let admin: KafkaJS.Admin;

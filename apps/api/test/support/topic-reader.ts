@@ -17,7 +17,7 @@ export interface TopicRecord {
 export async function readTopicUntil(
   topic: string,
   done: (records: TopicRecord[]) => boolean,
-  { timeoutMs = 20_000, headerNames = ['event-type', 'order-version', 'request-id', 'schema-version'] } = {},
+  { timeoutMs = 45_000, headerNames = ['event-type', 'order-version', 'request-id', 'schema-version'] } = {},
 ): Promise<TopicRecord[]> {
   const kafka = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-reader', logger: quietKafkaLog });
   const consumer = kafka.consumer({ kafkaJS: { groupId: uniqueName('it-reader'), fromBeginning: true, autoCommit: false } });

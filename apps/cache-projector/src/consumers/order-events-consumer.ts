@@ -72,6 +72,10 @@ export class OrderEventsConsumer {
         fromBeginning: true,
         autoCommit: false,
         sessionTimeout: options.sessionTimeoutMs,
+        // A member learns of a rebalance at its next heartbeat, and a cooperative
+        // rebalance takes two: a tenth of the session timeout keeps both short
+        // (3 s, librdkafka's default, for the default 30 s session).
+        heartbeatInterval: Math.max(100, Math.floor(options.sessionTimeoutMs / 10)),
         partitionAssigners: [KafkaJS.PartitionAssigners.cooperativeSticky],
       },
       ...(options.groupInstanceId === '' ? {} : { 'group.instance.id': options.groupInstanceId }),

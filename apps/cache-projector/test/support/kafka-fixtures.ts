@@ -78,3 +78,19 @@ export async function waitForZeroLag(admin: KafkaJS.Admin, groupId: string, topi
     describe: async () => `lag ${await groupLag(admin, groupId, topic)}`,
   });
 }
+
+/** Waits until the group has settled on `members` members that each own some partitions of `partitions`. */
+export async function waitForBalancedGroup(admin: KafkaJS.Admin, groupId: string, members: number, partitions = 6): Promise<void> {
+  const describe = async (): Promise<number[]> => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((member) => member.assignment?.topicPartitions?.length ?? 0);
+  };
+  await waitFor(
+    `group ${groupId} to settle on ${members} members`,
+    async () => {
+      const owned = await describe();
+      return owned.length === members && owned.every((count) => count > 0) && owned.reduce((a, b) => a + b, 0) === partitions;
+    },
+    { intervalMs: 200, describe: async () => `partitions per member: ${JSON.stringify(await describe())}` },
+  );
+}

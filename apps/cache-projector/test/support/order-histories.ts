@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { decodeOrderEvent, encodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import type { CachedOrder, ProjectionStore } from '@order-service/projection';
+import { toCachedOrder, toProjectionWrite, type CachedOrder, type ProjectionStore } from '@order-service/projection';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 
 /** A seeded generator, so a failing run can be repeated with the seed it printed. */
@@ -50,12 +51,7 @@ export function expectedEntries(histories: readonly OrderHistory[]): Map<string,
     if (last === undefined) continue;
     // Through the wire and back, as the projector sees it.
     const event = decodeOrderEvent(encodeOrderEvent(last));
-    expected.set(
-      event.order_uid,
-      event.type === 'order.upserted'
-        ? { state: 'present', version: event.version, json: JSON.stringify(event.order) }
-        : { state: 'deleted', version: event.version },
-    );
+    expected.set(event.order_uid, toCachedOrder(toProjectionWrite(event)));
   }
   return expected;
 }
@@ -72,7 +68,7 @@ export async function findMismatches(
   uids.forEach((uid, index) => {
     const want = expected.get(uid);
     const got = actual[index];
-    if (JSON.stringify(got) !== JSON.stringify(want)) {
+    if (!isDeepStrictEqual(got, want)) {
       count += 1;
       if (examples.length < 5) examples.push(`${uid}: want ${describeEntry(want)}, got ${describeEntry(got)}`);
     }

@@ -19,7 +19,12 @@ describe('Kafka through @confluentinc/kafka-javascript (real broker)', () => {
 
   after(async () => {
     await admin.deleteTopics({ topics: [topic] });
-    const remaining = await admin.listTopics();
+    // The topic list follows a deletion after a moment.
+    let remaining = await admin.listTopics();
+    for (let i = 0; i < 50 && remaining.includes(topic); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      remaining = await admin.listTopics();
+    }
     await admin.disconnect();
     expect(remaining).not.to.include(topic);
   });

@@ -1,0 +1,439 @@
+/* global document, fetch, history, location, crypto, Node, URLSearchParams */
+// The orders web page: look an order up, search orders, create one. Plain DOM;
+// every value from the server is set as text, never parsed as HTML.
+
+const $ = (selector) => document.querySelector(selector);
+
+const TIERS = {
+  lru: { label: 'In-process cache hit', short: 'LRU hit' },
+  redis: { label: 'Redis cache hit', short: 'Redis hit' },
+  postgres: { label: 'Read from PostgreSQL (cache miss)', short: 'PostgreSQL' },
+};
+
+/** Builds an element: `attrs` are attributes (`class`, `aria-*`, ...) or `on<event>` listeners; null children are skipped. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** One request to the API; a problem+json answer comes back as `problem`, never thrown. */
+async function api(method, path, { json, headers = {} } = {}) {
+  const init = { method, headers: { accept: 'application/json, application/problem+json', ...headers }, cache: 'no-cache' };
+  if (json !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = typeof json === 'string' ? json : JSON.stringify(json);
+  }
+  const res = await fetch(path, init);
+  const type = res.headers.get('content-type') ?? '';
+  const body = type.includes('json') ? await res.json().catch(() => null) : null;
+  return { status: res.status, headers: res.headers, body, problem: type.startsWith('application/problem+json') ? body : null };
+}
+
+/** The version an ETag such as `"v3"` names. */
+function versionOf(etag) {
+  const match = /^"v(\d+)"$/.exec(etag ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/** The tier an RFC 9211 Cache-Status names: `order-service; hit; detail=lru` → lru. */
+function tierOf(cacheStatus) {
+  const match = /detail=(\w+)/.exec(cacheStatus ?? '');
+  return match && TIERS[match[1]] ? match[1] : null;
+}
+
+function say(target, text, kind = 'info') {
+  target.replaceChildren(text ? h('p', { class: `notice ${kind}` }, text) : '');
+}
+
+function networkFailure(target, error) {
+  say(target, `The service did not answer (${error.message}). Check that it is running and try again.`, 'error');
+}
+
+/** A problem as the person reading the page needs it: what happened, and each field at fault. */
+function describeProblem(problem, status, lead) {
+  const title = problem?.title ?? `HTTP ${status}`;
+  const parts = [h('p', { class: 'notice error' }, h('strong', {}, lead ?? title), problem?.detail ? ` ${problem.detail}` : '')];
+  if (Array.isArray(problem?.errors) && problem.errors.length > 0) {
+    parts.push(
+      h(
+        'ul',
+        { class: 'problem-list', 'aria-label': 'Problems' },
+        problem.errors.map((e) => h('li', {}, h('code', { class: 'path' }, e.path || '(document)'), h('span', { class: 'sep', 'aria-hidden': 'true' }, ': '), e.message)),
+      ),
+    );
+  }
+  if (problem?.request_id && status >= 500) parts.push(h('p', { class: 'hint' }, `Request id: ${problem.request_id}`));
+  return parts;
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
+
+function when(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return h('time', { datetime: iso, title: iso }, `${dateFormat.format(date)} UTC`);
+}
+
+function money(amount, currency) {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+function shown(value) {
+  return value === '' ? h('span', { class: 'muted' }, '(empty)') : String(value);
+}
+
+function definitions(label, rows) {
+  return h(
+    'section',
+    { class: 'facts', 'aria-label': label },
+    h('h4', {}, label),
+    h(
+      'dl',
+      {},
+      rows.map(([term, value]) => h('div', { class: 'fact' }, h('dt', {}, term), h('dd', {}, value))),
+    ),
+  );
+}
+
+function badge(text, kind, title) {
+  return h('span', { class: `badge ${kind}`, title }, text);
+}
+
+/** An order laid out for a person: its fields, delivery and payment as definition lists, items as a table. */
+function renderOrder(order, { version, tier, note } = {}) {
+  const { delivery: d, payment: p } = order;
+  const tierInfo = tier ? TIERS[tier] : null;
+  const itemsTable = h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'data-table items' },
+      h('caption', {}, `Items (${order.items.length})`),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Item', 'Brand', 'Size', 'Price', 'Sale', 'Total', 'Status', 'chrt_id', 'nm_id', 'rid'].map((c, i) =>
+            h('th', { scope: 'col', class: i >= 2 && i <= 6 ? 'num' : null }, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        order.items.map((item) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, item.item_name),
+            h('td', {}, item.brand),
+            h('td', { class: 'num' }, item.item_size),
+            h('td', { class: 'num' }, money(item.price, p.currency)),
+            h('td', { class: 'num' }, `${item.sale}%`),
+            h('td', { class: 'num' }, money(item.total_price, p.currency)),
+            h('td', { class: 'num' }, item.status),
+            h('td', {}, h('code', {}, item.chrt_id)),
+            h('td', {}, h('code', {}, item.nm_id)),
+            h('td', {}, h('code', {}, item.rid)),
+          ),
+        ),
+      ),
+    ),
+  );
+  return h(
+    'article',
+    { class: 'order', 'aria-label': `Order ${order.order_uid}` },
+    h(
+      'header',
+      { class: 'order-head' },
+      h('h3', {}, h('span', { class: 'muted' }, 'Order '), h('code', { class: 'order-uid' }, order.order_uid)),
+      h(
+        'p',
+        { class: 'badges' },
+        version ? badge(`v${version}`, 'version', 'Version, from the ETag') : null,
+        tierInfo ? badge(tierInfo.short, `tier tier-${tier}`, `${tierInfo.label}, from Cache-Status`) : null,
+        note ? badge(note, 'note') : null,
+      ),
+    ),
+    h(
+      'div',
+      { class: 'facts-grid' },
+      definitions('Order', [
+        ['Track number', h('code', {}, order.track_number)],
+        ['Customer', order.customer_id],
+        ['Created', when(order.date_created)],
+        ['Delivery service', order.delivery_service],
+        ['Entry', order.entry],
+        ['Locale', order.locale],
+        ['Shard key', order.shard_key],
+        ['SM id', order.sm_id],
+        ['OOF shard', order.oof_shard],
+        ['Internal signature', shown(order.internal_signature)],
+      ]),
+      definitions('Delivery', [
+        ['Name', d.name],
+        ['Phone', d.phone],
+        ['E-mail', d.email],
+        ['Address', d.address],
+        ['City', d.city],
+        ['Region', d.region],
+        ['ZIP', d.zip],
+      ]),
+      definitions('Payment', [
+        ['Amount', h('strong', {}, money(p.amount, p.currency))],
+        ['Goods', money(p.goods_total, p.currency)],
+        ['Delivery', money(p.delivery_cost, p.currency)],
+        ['Customs fee', money(p.custom_fee, p.currency)],
+        ['Provider', p.provider],
+        ['Bank', p.bank],
+        ['Paid', when(p.payment_dt)],
+        ['Transaction', h('code', {}, p.transaction)],
+        ['Request id', shown(p.request_id)],
+      ]),
+    ),
+    itemsTable,
+  );
+}
+
+// ── Look up ─────────────────────────────────────────────────────────────────
+
+const lookupInput = $('#lookup-uid');
+const lookupMessage = $('#lookup-message');
+const orderCard = $('#order');
+const orderView = $('#order-view');
+
+function showOrder(order, meta) {
+  orderView.replaceChildren(renderOrder(order, meta));
+  orderCard.hidden = false;
+  orderCard.scrollIntoView({ block: 'start' });
+  $('#order-title').focus({ preventScroll: true });
+}
+
+async function lookUp(uid) {
+  lookupInput.value = uid;
+  if (!lookupInput.checkValidity()) {
+    lookupInput.setAttribute('aria-invalid', 'true');
+    say(lookupMessage, 'Enter an order UID of 1 to 64 letters, digits, _ or -.', 'error');
+    return;
+  }
+  lookupInput.removeAttribute('aria-invalid');
+  say(lookupMessage, `Looking up ${uid}…`);
+  try {
+    const res = await api('GET', `/orders/${encodeURIComponent(uid)}`);
+    if (res.status === 200) {
+      const version = versionOf(res.headers.get('etag'));
+      const tier = tierOf(res.headers.get('cache-status'));
+      say(lookupMessage, `Found order ${uid}${version ? ` at version ${version}` : ''}${tier ? `, ${TIERS[tier].label.toLowerCase()}` : ''}.`, 'success');
+      history.replaceState(null, '', `#order=${encodeURIComponent(uid)}`);
+      showOrder(res.body, { version, tier });
+    } else if (res.status === 404) {
+      say(lookupMessage, `No order “${uid}” was found.`, 'error');
+      orderCard.hidden = true;
+    } else {
+      lookupMessage.replaceChildren(...describeProblem(res.problem, res.status));
+    }
+  } catch (error) {
+    networkFailure(lookupMessage, error);
+  }
+}
+
+$('#lookup-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void lookUp(lookupInput.value.trim());
+});
+
+// ── Search ──────────────────────────────────────────────────────────────────
+
+const searchMessage = $('#search-message');
+const search = {
+  query: null,
+  /** The cursor of each page seen so far: cursors[0] is null (the first page); Previous pops. */
+  cursors: [null],
+  next: null,
+};
+
+async function runSearch() {
+  const { field, value, limit } = search.query;
+  const page = search.cursors.length;
+  const params = new URLSearchParams({ [field]: value, limit: String(limit) });
+  const cursor = search.cursors[page - 1];
+  if (cursor) params.set('cursor', cursor);
+  say(searchMessage, 'Searching…');
+  try {
+    const res = await api('GET', `/orders?${params}`);
+    if (res.status !== 200) {
+      $('#search-results').hidden = true;
+      searchMessage.replaceChildren(...describeProblem(res.problem, res.status, 'The search was refused.'));
+      return;
+    }
+    const { items, next_cursor: next } = res.body;
+    search.next = next;
+    const label = field === 'customer_id' ? 'customer' : 'track number';
+    if (items.length === 0 && page === 1) {
+      $('#search-results').hidden = true;
+      say(searchMessage, `No orders for ${label} “${value}”.`, 'info');
+      return;
+    }
+    say(searchMessage, `Page ${page}: ${items.length} order${items.length === 1 ? '' : 's'} for ${label} “${value}”${next ? ', more on the next page' : ''}.`, 'success');
+    $('#search-caption').textContent = `Orders for ${label} “${value}”, newest first`;
+    $('#search-rows').replaceChildren(
+      ...items.map((o) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', title: `Look up ${o.order_uid}`, onclick: () => void lookUp(o.order_uid) }, o.order_uid)),
+          h('td', {}, when(o.date_created)),
+          h('td', {}, h('code', {}, o.track_number)),
+          h('td', { class: 'num' }, o.items.length),
+          h('td', { class: 'num' }, money(o.payment.amount, o.payment.currency)),
+        ),
+      ),
+    );
+    $('#search-page').textContent = `Page ${page}`;
+    $('#search-prev').disabled = page === 1;
+    $('#search-next').disabled = !next;
+    $('#search-results').hidden = false;
+  } catch (error) {
+    networkFailure(searchMessage, error);
+  }
+}
+
+$('#search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = $('#search-value');
+  const value = input.value.trim();
+  if (!value) {
+    input.setAttribute('aria-invalid', 'true');
+    say(searchMessage, 'Enter a customer ID or track number to search for.', 'error');
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  search.query = { field: $('#search-field').value, value, limit: Number($('#search-limit').value) };
+  search.cursors = [null];
+  void runSearch();
+});
+
+$('#search-next').addEventListener('click', () => {
+  if (!search.next) return;
+  search.cursors.push(search.next);
+  void runSearch();
+});
+
+$('#search-prev').addEventListener('click', () => {
+  if (search.cursors.length < 2) return;
+  search.cursors.pop();
+  void runSearch();
+});
+
+// ── Create ──────────────────────────────────────────────────────────────────
+
+const editor = $('#create-json');
+const feedback = $('#create-feedback');
+let example = null;
+/** The Idempotency-Key of the body last sent without a definite answer, so that resending it cannot create twice. */
+let retry = { text: null, key: null };
+
+function randomKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function setInvalid(invalid) {
+  if (invalid) editor.setAttribute('aria-invalid', 'true');
+  else editor.removeAttribute('aria-invalid');
+}
+
+async function loadExample() {
+  try {
+    const res = await api('GET', '/examples/order.json');
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    example = res.body;
+    editor.value = JSON.stringify(example, null, 2);
+  } catch (error) {
+    say(feedback, `The example order could not be loaded (${error.message}); type an order instead.`, 'error');
+  }
+}
+
+async function create() {
+  const text = editor.value;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    setInvalid(true);
+    feedback.replaceChildren(h('p', { class: 'notice error' }, h('strong', {}, 'This is not valid JSON.'), ` ${error.message}`));
+    return;
+  }
+  if (retry.text !== text) retry = { text, key: randomKey() };
+  const button = $('#create-form button[type=submit]');
+  button.disabled = true;
+  say(feedback, 'Creating…');
+  try {
+    const res = await api('POST', '/orders', { json: text, headers: { 'idempotency-key': retry.key } });
+    if (res.status < 500) retry = { text: null, key: null };
+    if (res.status === 201) {
+      setInvalid(false);
+      const order = res.body;
+      const version = versionOf(res.headers.get('etag'));
+      const replayed = res.headers.get('idempotent-replayed') === 'true';
+      feedback.replaceChildren(
+        h('p', { class: 'notice success' }, h('strong', {}, replayed ? 'Already created.' : 'Created.'), ` Order ${order.order_uid} is stored at version ${version ?? '?'}.`),
+        renderOrder(order, { version, note: replayed ? 'replayed' : 'new' }),
+      );
+      return;
+    }
+    setInvalid(res.status === 400 || res.status === 422);
+    const lead = {
+      400: 'The body is not valid JSON.',
+      409: 'Not created: the order already exists.',
+      413: 'Not created: the order is too large.',
+      422: 'Not created: the order is invalid.',
+    }[res.status];
+    feedback.replaceChildren(...describeProblem(res.problem, res.status, lead));
+  } catch (error) {
+    networkFailure(feedback, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('#create-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void create();
+});
+
+$('#create-format').addEventListener('click', () => {
+  try {
+    editor.value = JSON.stringify(JSON.parse(editor.value), null, 2);
+    setInvalid(false);
+  } catch (error) {
+    setInvalid(true);
+    feedback.replaceChildren(h('p', { class: 'notice error' }, h('strong', {}, 'This is not valid JSON.'), ` ${error.message}`));
+  }
+});
+
+$('#create-reset').addEventListener('click', () => {
+  if (example) editor.value = JSON.stringify(example, null, 2);
+  setInvalid(false);
+  feedback.replaceChildren(h('p', { class: 'placeholder' }, 'Problems with the order, or the order created, show here.'));
+});
+
+// ── Start ───────────────────────────────────────────────────────────────────
+
+void loadExample();
+const linked = /^#order=(.+)$/.exec(location.hash);
+if (linked) void lookUp(decodeURIComponent(linked[1]));

@@ -1,0 +1,75 @@
+import type { RequestHandler, Router } from 'express';
+import { Router as createRouter } from 'express';
+import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
+import type { ReadTier } from '../use-cases/order-reader.js';
+
+/** The API's own metrics, registered on the app's registry. */
+export class ApiMetrics {
+  readonly httpDuration: prometheus.Histogram<'method' | 'route' | 'status'>;
+  readonly cacheAnswers: prometheus.Counter<'tier'>;
+  readonly publishLatency: prometheus.Histogram;
+  readonly published: prometheus.Counter;
+
+  constructor(readonly registry: MetricsRegistry) {
+    this.httpDuration = new prometheus.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    this.cacheAnswers = new prometheus.Counter({
+      name: 'order_reads_total',
+      help: 'Order reads by the tier that answered (lru, redis, postgres, miss).',
+      labelNames: ['tier'],
+      registers: [registry],
+    });
+    this.publishLatency = new prometheus.Histogram({
+      name: 'outbox_publish_duration_seconds',
+      help: 'Time from an outbox row being written to Kafka acknowledging it.',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    this.published = new prometheus.Counter({
+      name: 'outbox_published_total',
+      help: 'Events published from the outbox.',
+      registers: [registry],
+    });
+  }
+
+  observeRead(tier: ReadTier | 'miss'): void {
+    this.cacheAnswers.inc({ tier });
+  }
+
+  /** Gauges computed at scrape time from a source (the outbox backlog, the LRU size). */
+  gauge(name: string, help: string, collect: () => Promise<number> | number): void {
+    new prometheus.Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await collect());
+      },
+    });
+  }
+
+  /** Times every request under its route pattern (never the raw path, which would explode the label set). */
+  timeRequests(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer();
+      res.on('finish', () => {
+        const route = (req.route as { path?: string } | undefined)?.path;
+        end({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+
+  router(): Router {
+    const router = createRouter();
+    router.get('/metrics', async (_req, res) => {
+      res.type(this.registry.contentType).send(await this.registry.metrics());
+    });
+    return router;
+  }
+}

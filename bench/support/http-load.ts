@@ -1,0 +1,83 @@
+import autocannon from 'autocannon';
+import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu-usage.js';
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+  /** Paths to cycle through; each connection starts at a different offset so no two ask for the same order together. */
+  paths?: readonly string[];
+  /** Requests per second over all connections; unpaced when absent. */
+  overallRate?: number;
+  /** Called with each response's status and body (autocannon then reads bodies). */
+  onResponse?: (status: number, body: string) => void;
+  /** Processes whose CPU time to report, by name. */
+  watch?: ReadonlyMap<string, number>;
+}
+
+export interface LoadResult {
+  /** 2xx responses per second. */
+  requestsPerSecond: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  durationSeconds: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  cpu: CpuUsage;
+}
+
+/**
+ * One autocannon run from this process (the load generator, pinned to its own
+ * core by scripts/bench). Fails when anything but 2xx came back: a benchmark
+ * of errors measures nothing.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const paths = spec.paths && spec.paths.length > 0 ? spec.paths : undefined;
+  let connectionIndex = 0;
+  const requestOf = (path: string): autocannon.Request => ({
+    path,
+    ...(spec.onResponse && { onResponse: (status: number, body: string) => spec.onResponse?.(status, body) }),
+  });
+  const options: autocannon.Options = {
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    method: spec.method ?? 'GET',
+    ...(spec.body !== undefined && { body: spec.body }),
+    headers: { ...(spec.body !== undefined && { 'content-type': 'application/json' }), ...spec.headers },
+    ...(spec.overallRate !== undefined && { overallRate: spec.overallRate }),
+    requests: [requestOf(paths?.[0] ?? new URL(spec.url).pathname)],
+    ...(paths && {
+      setupClient: (client: autocannon.Client) => {
+        const offset = Math.floor((connectionIndex * paths.length) / spec.connections) % paths.length;
+        connectionIndex += 1;
+        client.setRequests([...paths.slice(offset), ...paths.slice(0, offset)].map(requestOf));
+      },
+    }),
+    timeout: 10,
+  };
+  const before = snapshotCpu(spec.watch);
+  const result = await autocannon(options);
+  const cpu = cpuBetween(before, snapshotCpu(spec.watch));
+  const ok = result['2xx'];
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${spec.method ?? 'GET'} ${spec.url}: ${result.non2xx} non-2xx responses and ${result.errors} errors of ${ok + result.non2xx}`);
+  }
+  return {
+    requestsPerSecond: ok / result.duration,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationSeconds: result.duration,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+    cpu,
+  };
+}
+
+/** A few seconds of load that is not measured: JIT, pools and caches warm up. */
+export async function warmUp(spec: LoadSpec, seconds = 2): Promise<void> {
+  await runLoad({ ...spec, durationSeconds: seconds });
+}

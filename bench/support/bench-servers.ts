@@ -104,15 +104,18 @@ export interface ProjectorVariant {
   keyPrefix: string;
   invalidationChannel: string;
   cores?: string;
+  /** Writes a V8 CPU profile into this directory when the process exits. */
+  cpuProfileDir?: string;
 }
 
 /** The compiled cache projector (apps/cache-projector/dist/main.js): one worker of its consumer group. */
 export async function startProjector(children: ChildProcesses, stack: BenchStack, variant: ProjectorVariant): Promise<RunningServer> {
   const port = await freePort();
+  const profile = variant.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', variant.cpuProfileDir];
   const child = children.start({
     name: variant.name,
     command: process.execPath,
-    args: ['apps/cache-projector/dist/main.js'],
+    args: [...profile, 'apps/cache-projector/dist/main.js'],
     env: {
       NODE_ENV: 'production',
       PROJECTOR_HOST: '127.0.0.1',

@@ -95,6 +95,8 @@ export class BenchChild {
  */
 export class ChildProcesses {
   readonly #children = new Set<BenchChild>();
+  /** The first command line of each kind of process, with the environment the suite set, for the report. */
+  readonly commands = new Map<string, string>();
   readonly #logDir: string;
   #count = 0;
 
@@ -121,6 +123,11 @@ export class ChildProcesses {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const managed = new BenchChild(spec.name, child, [command, ...args].join(' '), log);
+    const kind = spec.name.replace(/-?\d+$/, '');
+    if (!this.commands.has(kind)) {
+      const env = Object.entries(spec.env ?? {}).map(([name, value]) => `${name}=${/^[\w.:/@,=-]*$/.test(value) ? value : `'${value}'`}`);
+      this.commands.set(kind, [...env, command, ...args].join(' '));
+    }
     this.#children.add(managed);
     void managed.exited.then(() => this.#children.delete(managed));
     return managed;

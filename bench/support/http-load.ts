@@ -29,6 +29,9 @@ export interface LoadResult {
   cpu: CpuUsage;
 }
 
+/** Each kind of load the suite generated, as the equivalent autocannon command line, for the report. */
+export const loadCommands = new Map<string, string>();
+
 /**
  * One autocannon run from this process (the load generator, pinned to its own
  * core by scripts/bench). Fails when anything but 2xx came back: a benchmark
@@ -59,6 +62,22 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     }),
     timeout: 10,
   };
+  const target = new URL(spec.url);
+  const kind = `${options.method} ${target.pathname} c=${spec.connections}${spec.overallRate === undefined ? '' : ` R=${spec.overallRate}`}${paths ? ' paths' : ''}`;
+  if (!loadCommands.has(kind)) {
+    loadCommands.set(
+      kind,
+      [
+        'autocannon',
+        `-c ${spec.connections}`,
+        `-d ${spec.durationSeconds}`,
+        ...(spec.overallRate === undefined ? [] : [`-R ${spec.overallRate}`]),
+        ...(spec.method === 'POST' ? ['-m POST', "-H 'content-type: application/json'", "-b '<the template order>'"] : []),
+        `${target.origin}${paths ? '/orders/<uid>' : target.pathname}`,
+        ...(paths ? [`# cycling through ${paths.length} seeded uids, each connection from its own offset`] : []),
+      ].join(' '),
+    );
+  }
   const before = snapshotCpu(spec.watch);
   const result = await autocannon(options);
   const cpu = cpuBetween(before, snapshotCpu(spec.watch));

@@ -47,7 +47,7 @@ against a baseline measured in the same run.
   --duration <s>          seconds per timed run                      (default 8; smoke 1)
   --runs <n>              interleaved runs per comparison, >= 3      (default 3; smoke 1)
   --connections <n>       connections of the read benchmarks         (default 16)
-  --seed-orders <n>       orders seeded for the read benchmarks      (default 5000; smoke 200)
+  --seed-orders <n>       orders seeded for the read benchmarks      (default 5000; smoke 100)
   --replay-events <n>     events on the replay topic; 1000000 for the
                           published figure                           (default 100000; smoke 2000)
   --paced-rate <n>        orders/s of the paced POST runs            (default 500)
@@ -94,7 +94,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     runs,
     connections: positiveInteger('--connections', values.connections, 16),
     writeConnections: 8,
-    seedOrders: positiveInteger('--seed-orders', values['seed-orders'], smoke ? 200 : 5000),
+    seedOrders: positiveInteger('--seed-orders', values['seed-orders'], smoke ? 100 : 5000),
     replayEvents: positiveInteger('--replay-events', values['replay-events'], smoke ? 2000 : 100_000),
     pacedRate: positiveInteger('--paced-rate', values['paced-rate'], 500),
     naiveLoopSeconds: positiveInteger('--naive-seconds', values['naive-seconds'], smoke ? 2 : 15),

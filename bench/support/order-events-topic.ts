@@ -9,6 +9,7 @@ export class BenchTopics {
   readonly #kafka: KafkaJS.Kafka;
   readonly #admin: KafkaJS.Admin;
   readonly #created = new Set<string>();
+  readonly #groups = new Set<string>();
 
   constructor(brokers: string[]) {
     this.#kafka = createKafka({ brokers, clientId: 'order-service-bench', logger: quiet });
@@ -85,8 +86,14 @@ export class BenchTopics {
     return bytes;
   }
 
-  /** Deletes every topic this instance created, then disconnects. */
+  /** A consumer group a benchmark used, deleted with the topics at the end. */
+  forgetGroupLater(groupId: string): void {
+    this.#groups.add(groupId);
+  }
+
+  /** Deletes the groups and every topic this instance created, then disconnects. */
   async close(): Promise<void> {
+    if (this.#groups.size > 0) await this.#admin.deleteGroups([...this.#groups]).catch(() => undefined);
     if (this.#created.size > 0) await this.#admin.deleteTopics({ topics: [...this.#created] }).catch(() => undefined);
     await this.#admin.disconnect().catch(() => undefined);
   }

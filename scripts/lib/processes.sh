@@ -9,9 +9,11 @@ start_detached() { # name command...
     log "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"
     return 0
   fi
-  (cd "$ROOT" && nohup "$@" >>"$RUN_DIR/$name.log" 2>&1 &
-    echo $! >"$RUN_DIR/$name.pid")
-  log "$name started (pid $(cat "$RUN_DIR/$name.pid"), log .local/run/$name.log)"
+  # Every descriptor redirected, so that nothing holds the caller's stdout open;
+  # exec makes the recorded pid the app's own.
+  (cd "$ROOT" && exec nohup "$@") >>"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+  log "$name started (pid $(cat "$RUN_DIR/$name.pid"), log $RUN_DIR/$name.log)"
 }
 
 stop_tracked() { # name

@@ -75,12 +75,17 @@ function describeProblem(problem, status, lead) {
   return parts;
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
+const dateFormats = {
+  long: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }),
+  short: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+};
 
-function when(iso) {
+/** A date-time in UTC, for a person; the exact value stays in `datetime` and the tooltip. */
+function when(iso, style = 'long') {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return h('time', { datetime: iso, title: iso }, `${dateFormat.format(date)} UTC`);
+  const text = dateFormats[style].format(date);
+  return h('time', { datetime: iso, title: iso }, style === 'long' ? `${text} UTC` : text);
 }
 
 function money(amount, currency) {
@@ -298,7 +303,7 @@ async function runSearch() {
           'tr',
           {},
           h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', title: `Look up ${o.order_uid}`, onclick: () => void lookUp(o.order_uid) }, o.order_uid)),
-          h('td', {}, when(o.date_created)),
+          h('td', { class: 'nowrap' }, when(o.date_created, 'short')),
           h('td', {}, h('code', {}, o.track_number)),
           h('td', { class: 'num' }, o.items.length),
           h('td', { class: 'num' }, money(o.payment.amount, o.payment.currency)),

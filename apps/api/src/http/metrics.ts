@@ -2,6 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import { Router as createRouter } from 'express';
 import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
 import type { ReadTier } from '../use-cases/order-reader.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 
 /** The API's own metrics, registered on the app's registry. */
 export class ApiMetrics {
@@ -67,9 +68,12 @@ export class ApiMetrics {
 
   router(): Router {
     const router = createRouter();
-    router.get('/metrics', async (_req, res) => {
-      res.type(this.registry.contentType).send(await this.registry.metrics());
-    });
+    router
+      .route('/metrics')
+      .get(async (_req, res) => {
+        res.type(this.registry.contentType).send(await this.registry.metrics());
+      })
+      .all(methodNotAllowed(['GET']));
     return router;
   }
 }

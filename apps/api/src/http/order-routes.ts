@@ -147,7 +147,8 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
       const uid = orderUidParam(req);
       const view = await reader.read(uid);
       if (!view) throw notFound(uid);
-      res.set({ ...orderHeaders(view.version, view.modifiedAt), 'Cache-Status': CACHE_STATUS[view.tier] });
+      // Clients may keep a copy but must revalidate it (If-None-Match makes that cheap).
+      res.set({ ...orderHeaders(view.version, view.modifiedAt), 'Cache-Status': CACHE_STATUS[view.tier], 'Cache-Control': 'no-cache' });
       if (ifNoneMatchHits(req.get('if-none-match'), view.version)) {
         res.status(304).end();
         return;

@@ -71,6 +71,7 @@ export function webRoutes(): Router {
   const publicDir = join(appDir, 'public');
   const openApi = loadFile(join(appDir, 'openapi.json'));
   const exampleOrder = loadFile(join(appDir, '../../docs/examples/order.example.json'));
+  // A broken document fails the start, not the clients that fetch it.
   JSON.parse(openApi.body.toString('utf8'));
   JSON.parse(exampleOrder.body.toString('utf8'));
   // Resolved, not imported: the package's main module would load the whole browser bundle into Node.

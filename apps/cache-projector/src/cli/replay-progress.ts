@@ -26,6 +26,8 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressView {
           `${count(progress.eventsPerSecond)} events/s  ${left} left\x1b[K`,
       );
       drawn = true;
+      // Reading is over: end the line, so what is logged next starts on its own.
+      if (ratio >= 1) this.interrupt();
     },
     finish(summary) {
       this.interrupt();

@@ -46,9 +46,15 @@ type TopicPartition = { topic: string; partition: number };
  * partition is revoked or the consumer stops, leaving the batch uncommitted
  * for whoever consumes the partition next.
  *
- * Offsets are committed per batch, inside the batch callback, so by the time
- * the client hands a revoked partition over (it waits for the batch in flight)
- * everything applied from it is committed.
+ * Offsets are committed per batch, inside the batch callback, and the client
+ * hands a revoked partition over only after the batch in flight on it; a
+ * commit that failed (say, refused during a rebalance) is made good on the
+ * revocation and at stop. A commit lost anyway (a crash) only means the next
+ * owner applies those events again, which changes nothing.
+ *
+ * Partitions are assigned cooperative-sticky: a worker joining or leaving
+ * moves only the partitions that must move, and the others keep being applied
+ * through the rebalance.
  */
 export class OrderEventsConsumer {
   readonly #options: OrderEventsConsumerOptions;
@@ -202,17 +208,24 @@ export class OrderEventsConsumer {
     }
   }
 
-  /** Commits every offset stored since the last commit (a batch whose own commit failed). */
+  /** Commits every offset stored and not yet committed (batches whose own commit failed). */
   async #commitStored(): Promise<void> {
     try {
       await this.#consumer.commitOffsets();
     } catch (error) {
       if ((error as { code?: unknown }).code === KafkaJS.ErrorCodes.ERR__NO_OFFSET) return;
-      this.#logger.warn('final offset commit failed', { err: errorFields(error) });
+      this.#logger.warn('offset commit failed', { err: errorFields(error) });
     }
   }
 
-  #onRebalance(error: { code: number }, assignment: TopicPartition[]): void {
+  /**
+   * Awaited by the client before it acts on the rebalance. On a revocation it
+   * commits the offsets stored for batches already applied whose own commit
+   * failed (a commit sent while the group was rebalancing is refused), so the
+   * next owner does not apply them again; a batch still in flight on a revoked
+   * partition commits itself before the client lets the partition go.
+   */
+  async #onRebalance(error: { code: number }, assignment: TopicPartition[]): Promise<void> {
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
     if (error.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS) {
       for (const partition of partitions) this.#revoked.delete(partitionKey(partition));
@@ -221,6 +234,8 @@ export class OrderEventsConsumer {
       for (const partition of partitions) this.#revoked.add(partitionKey(partition));
       this.#options.counters.forgetPartitions(partitions);
       this.#logger.info('partitions revoked', { partitions });
+      // When stopping, stop() has committed already and the client no longer can.
+      if (partitions.length > 0 && !this.#stopping.signal.aborted) await this.#commitStored();
     } else {
       this.#logger.warn('rebalance error', { code: error.code });
     }

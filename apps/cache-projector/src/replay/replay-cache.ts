@@ -58,7 +58,7 @@ const APPLY_RETRY_DELAY_MS = 200;
 /**
  * Rebuilds the cache from the whole topic while the system keeps serving.
  *
- * Reads the end offset of every partition, begins a new generation, and reads
+ * Begins a new generation, reads the end offset of every partition, and reads
  * the topic from the start with a fresh consumer group that never commits,
  * applying each batch to that generation only. Events the live projector
  * applies meanwhile reach the new generation too (the store's dual write), so
@@ -98,17 +98,19 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
   try {
     await redis.connect();
     await admin.connect();
+    // The generation first, the end offsets second: from the moment the
+    // generation is begun, whatever the live projector applies is written to
+    // it too; anything it applied before was written to the topic before, so
+    // lies below the end offsets read now and is read by the replay.
+    generation = await store.beginGeneration();
+    const built = generation;
     const partitions = (await admin.fetchTopicOffsets(options.topic)).map(({ partition, low, high }) => ({
       partition,
       low: Number(low),
       high: Number(high),
     }));
     const reading = new TopicReading(partitions);
-    logger.info('replay starting', { topic: options.topic, partitions: partitions.length, offsets: reading.total });
-
-    generation = await store.beginGeneration();
-    const built = generation;
-    logger.info('building generation', { generation: built });
+    logger.info('building generation', { generation: built, topic: options.topic, partitions: partitions.length, offsets: reading.total });
 
     const counts = { events: 0, undecodable: 0, tombstones: 0 };
     const progress = (): ReplayProgress => {
@@ -128,7 +130,8 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       const inFlight = new Set<Promise<void>>();
       let stopped = false;
       const onAbort = (): void => finished.reject(new ReplayInterrupted(`replay interrupted: ${String(signal?.reason)}`));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 2_000) : undefined;
 
       const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {

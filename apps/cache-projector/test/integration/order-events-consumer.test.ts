@@ -9,6 +9,7 @@ import type { ProjectorApp } from '../../src/composition-root.js';
 import {
   committedOffsets,
   createTopics,
+  deleteGroup,
   deleteTopics,
   endOffsets,
   produceEvents,
@@ -61,7 +62,7 @@ describe('cache projector: order events consumer (real Kafka and Redis)', functi
   afterEach(async () => {
     await Promise.all([...apps.map((app) => app.stop()), ...children.map((child) => child.kill('SIGKILL'))]);
     await deleteTopics(admin, [setting.topic, setting.deadLetterTopic]);
-    await admin.deleteGroups([setting.groupId]).catch(() => undefined);
+    await deleteGroup(admin, setting.groupId);
     for await (const keys of redis.scanIterator({ MATCH: `${setting.keyPrefix}:*`, COUNT: 1000 })) {
       if (keys.length > 0) await redis.unlink(keys);
     }

@@ -25,6 +25,18 @@ export async function deleteTopics(admin: KafkaJS.Admin, topics: string[]): Prom
   await admin.deleteTopics({ topics }).catch(() => undefined);
 }
 
+/**
+ * Deletes a consumer group, trying again until `timeoutMs` while it still has
+ * members (a static member does not leave on close: the group empties when
+ * its session expires). Gives up quietly: a left-over group only costs space.
+ */
+export async function deleteGroup(admin: KafkaJS.Admin, groupId: string, timeoutMs = 0): Promise<void> {
+  await waitFor(`group ${groupId} to be deleted`, () => admin.deleteGroups([groupId]).then(() => true, () => false), {
+    timeoutMs,
+    intervalMs: 500,
+  }).catch(() => undefined);
+}
+
 /** Records as the outbox publisher writes them: keyed by order_uid, with the event headers. */
 export function toRecord(event: OrderEvent): KafkaJS.Message {
   return {

@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchContext } from '../support/bench-context.js';
+import { startApi, startProjector, type ProjectorVariant } from '../support/bench-servers.js';
+import { summariseCpuProfile } from '../support/cpu-profile.js';
+import { describeCpu } from '../support/cpu-usage.js';
+import { runLoad, type LoadResult } from '../support/http-load.js';
+import { histogramMeans } from '../support/metrics-scrape.js';
+import { progress } from '../support/progress-log.js';
+import { connectRedis } from '../support/redis-connection.js';
+import type { RowReport } from '../support/report.js';
+import { formatNumber, median, percentile } from '../support/statistics.js';
+import { templateBody } from './post-orders.bench.js';
+
+/** How long an order may take to show up before it counts as lost (and as this lag). */
+const ARRIVAL_TIMEOUT_MS = 10_000;
+
+interface LagRun {
+  orders: number;
+  missing: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  post: LoadResult;
+}
+
+/**
+ * Row 5: from the moment a POST's 201 arrives (its transaction has committed)
+ * to the moment the projector announces the order on the invalidation
+ * channel, which it does right after the order is in Redis.
+ */
+export async function projectionLagBench(context: BenchContext): Promise<RowReport[]> {
+  const { options, children, stack } = context;
+  const topic = context.topicName('lag');
+  await context.topics.create(topic);
+  const keyPrefix = context.keyPrefix('lag');
+  const channel = `${keyPrefix}:invalidate`;
+  const projectorVariant: ProjectorVariant = { name: 'projector-lag', topic, groupId: `${stack.runId}-lag`, keyPrefix, invalidationChannel: channel };
+  context.topics.forgetGroupLater(projectorVariant.groupId);
+
+  const arrivals = new Map<string, number>();
+  const subscriber = await connectRedis(stack.redisUrl);
+  await subscriber.subscribe(channel, (message) => {
+    const at = performance.now();
+    const { uids } = JSON.parse(message) as { uids: string[] };
+    for (const uid of uids) if (!arrivals.has(uid)) arrivals.set(uid, at);
+  });
+
+  try {
+    progress('starting the API (redis mode) and one projector worker');
+    const api = await startApi(children, stack, { name: 'api-lag', topic, cacheBackend: 'redis', keyPrefix, invalidationChannel: channel });
+    const projector = await startProjector(children, stack, projectorVariant);
+    const body = templateBody();
+
+    const pacedRun = async (durationSeconds: number): Promise<LagRun> => {
+      const committed = new Map<string, number>();
+      const post = await runLoad({
+        url: `${api.url}/orders`,
+        method: 'POST',
+        body,
+        connections: 16,
+        durationSeconds,
+        overallRate: options.pacedRate,
+        onResponse: (status, responseBody) => {
+          const at = performance.now();
+          const uid = /"order_uid":"([^"]+)"/.exec(responseBody)?.[1];
+          if (status === 201 && uid !== undefined) committed.set(uid, at);
+        },
+        watch: new Map([
+          ['api', api.child.pid],
+          ['projector', projector.child.pid],
+          ['load generator', process.pid],
+        ]),
+      });
+      const deadline = performance.now() + ARRIVAL_TIMEOUT_MS;
+      while ([...committed.keys()].some((uid) => !arrivals.has(uid)) && performance.now() < deadline) await sleep(50);
+      const lags = [...committed].map(([uid, at]) => (arrivals.get(uid) ?? at + ARRIVAL_TIMEOUT_MS) - at);
+      return {
+        orders: committed.size,
+        missing: [...committed.keys()].filter((uid) => !arrivals.has(uid)).length,
+        p50: percentile(lags, 50),
+        p90: percentile(lags, 90),
+        p99: percentile(lags, 99),
+        max: percentile(lags, 100),
+        post,
+      };
+    };
+
+    progress('warming up');
+    await pacedRun(options.smoke ? 1 : 2);
+    progress(`measuring: ${options.runs} runs of ${options.durationSeconds} s at ${options.pacedRate} orders/s`);
+    const runs: LagRun[] = [];
+    for (let run = 0; run < options.runs; run += 1) {
+      progress(`  run ${run + 1}/${options.runs}`);
+      runs.push(await pacedRun(options.durationSeconds));
+    }
+    const publishLatency = await histogramMeans(`${api.url}/metrics`, /publish/);
+    await Promise.all([api.child.stop(), projector.child.stop()]);
+
+    const p50 = median(runs.map((run) => run.p50));
+    const p99 = median(runs.map((run) => run.p99));
+    const missing = runs.reduce((sum, run) => sum + run.missing, 0);
+    const orders = runs.reduce((sum, run) => sum + run.orders, 0);
+    return [
+      {
+        key: 'lag',
+        path: 'projection lag',
+        measuredAs: `POST commit → readable in Redis, at ${options.pacedRate} orders/s`,
+        figure: `p50 ${formatNumber(p50, 1)} ms, p99 ${formatNumber(p99, 1)} ms`,
+        baseline: 'absolute target',
+        ratio: '—',
+        target: 'p50 ≤ 20 ms, p99 ≤ 100 ms',
+        checks: [
+          { description: `p50 ${formatNumber(p50, 1)} ms ≤ 20 ms`, met: p50 <= 20 },
+          { description: `p99 ${formatNumber(p99, 1)} ms ≤ 100 ms`, met: p99 <= 100 },
+          { description: `every order reached Redis (${missing} of ${orders} missing after ${ARRIVAL_TIMEOUT_MS / 1000} s)`, met: missing === 0 },
+        ],
+        runs: runs.map(
+          (run, i) =>
+            `run ${i + 1}: ${run.orders} orders at ${formatNumber(run.post.requestsPerSecond)}/s, lag p50 ${formatNumber(run.p50, 1)} ms, p90 ${formatNumber(run.p90, 1)} ms, p99 ${formatNumber(run.p99, 1)} ms, max ${formatNumber(run.max, 1)} ms, ${run.missing} missing; POST p99 ${run.post.latencyMs.p99} ms (${describeCpu(run.post.cpu)})`,
+        ),
+        notes: [
+          'The path measured: the API commits the order and its outbox row, PostgreSQL notifies the relay, the relay publishes to Kafka (producer linger.ms from reliableProducerConfig), the projector fetches, applies the batch to Redis in one script call per 500 events, then publishes the uids on the invalidation channel, where this suite timestamps them. The start is when the 201 reached the load generator, which is after the commit, so the figure slightly understates the lag from the commit itself; the end is after the order is readable in Redis, which overstates it by one pub/sub hop.',
+          publishLatency.length > 0
+            ? `Outbox relay send latency from the API's /metrics over the whole row: ${publishLatency.map((h) => `${h.metric} mean ${formatNumber(h.meanMs, 2)} ms over ${h.count} sends`).join('; ')}.`
+            : 'The API exposed no publish-latency histogram on /metrics in this build.',
+        ],
+        profileSubject: async () => {
+          const dir = join(context.profileDir, 'projector-lag');
+          const profiledVariant = { ...projectorVariant, name: 'projector-lag-profiled', groupId: `${projectorVariant.groupId}-profiled` };
+          context.topics.forgetGroupLater(profiledVariant.groupId);
+          const profiledApi = await startApi(children, stack, { name: 'api-lag-profiled', topic, cacheBackend: 'redis', keyPrefix, invalidationChannel: channel });
+          const profiled = await startProjector(children, stack, { ...profiledVariant, cpuProfileDir: dir });
+          try {
+            await runLoad({ url: `${profiledApi.url}/orders`, method: 'POST', body, connections: 16, durationSeconds: 6, overallRate: options.pacedRate });
+            await sleep(1_000);
+          } finally {
+            await Promise.all([profiled.child.stop(), profiledApi.child.stop()]);
+          }
+          return summariseCpuProfile(dir);
+        },
+      },
+    ];
+  } finally {
+    await subscriber.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
+import type { Order } from '../../packages/domain/src/index.js';
+import { runToCompletion, type ChildProcesses } from './child-processes.js';
+import { UID_DIGITS } from './order-generator.js';
+
+export interface PgbenchResult {
+  /** Transactions per second, without connection set-up. */
+  tps: number;
+  latencyAverageMs: number;
+  transactions: number;
+  /** The command as run, for the report. */
+  commandLine: string;
+}
+
+export interface PgbenchRun {
+  databaseUrl: string;
+  scriptPath: string;
+  clients: number;
+  durationSeconds: number;
+  cores?: string;
+}
+
+/**
+ * pgbench with one thread, extended query protocol (what node-postgres uses
+ * for a query with parameters: parse, bind, execute, without a named prepared
+ * statement), no vacuum, for `durationSeconds`.
+ */
+export async function runPgbench(children: ChildProcesses, run: PgbenchRun): Promise<PgbenchResult> {
+  // pgbench's clock starts before its clients connect, which on a loaded machine can take a second.
+  const seconds = Math.max(2, run.durationSeconds);
+  const args = ['-n', '-M', 'extended', '-c', String(run.clients), '-j', '1', '-T', String(seconds), '-f', run.scriptPath, run.databaseUrl];
+  const { command, args: pinnedArgs } = children.pinned(run.cores, 'pgbench', args);
+  const { stdout } = await runToCompletion(command, pinnedArgs, { timeoutMs: (seconds + 60) * 1000 });
+  const commandLine = [command, ...pinnedArgs].join(' ').replace(run.databaseUrl, `'${run.databaseUrl}'`);
+  children.commands.set(`pgbench ${basename(run.scriptPath)}`, commandLine);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
+  const latency = /latency average = ([\d.]+) ms/.exec(stdout)?.[1];
+  const transactions = /number of transactions actually processed: (\d+)/.exec(stdout)?.[1];
+  const failed = /number of failed transactions: (\d+)/.exec(stdout)?.[1];
+  if (tps === undefined) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  if (failed !== undefined && Number(failed) > 0) throw new Error(`pgbench: ${failed} transactions failed:\n${stdout}`);
+  return {
+    tps: Number(tps),
+    latencyAverageMs: Number(latency ?? Number.NaN),
+    transactions: Number(transactions ?? 0),
+    commandLine,
+  };
+}
+
+/** The API's by-uid read (the same SELECT list, from apps/api), of a random seeded order. */
+export function writeReadScript(dir: string, uidPrefix: string, orders: number): string {
+  const path = join(dir, 'read-order.sql');
+  writeFileSync(
+    path,
+    `\\set n random(1, ${orders})\n` +
+      `select ${oneLine(ORDER_COLUMNS)} from orders o where o.order_uid = ${literal(`${uidPrefix}-`)} || lpad(:n::text, ${UID_DIGITS}, '0');\n`,
+  );
+  return path;
+}
+
+/**
+ * The statements the API's POST /orders runs in its transaction (see
+ * KnexOrderRepository.create and appendToOutbox): take the tombstone, insert
+ * the order, its delivery, payment and items, and append the event to the
+ * outbox with its notification, under a uid no other transaction uses.
+ */
+export function writeCreateScript(dir: string, order: Order, payload: string, slots: number, channel: string): string {
+  const uid = `('pgb-' || :client_id::text || '-' || :r::text)`;
+  const row = (values: object): string => Object.values(values).map(literal).join(', ');
+  const columns = (values: object): string => Object.keys(values).map((name) => `"${name}"`).join(', ');
+  const { order_uid: _uid, delivery, payment, items, ...columnsOfOrder } = order;
+  const orderValues = { ...columnsOfOrder, version: 1 };
+  const itemRows = items.map((item, position) => ({ position, ...item }));
+  const firstItem = itemRows[0] ?? {};
+  const statements = [
+    '\\set r random(1, 4611686018427387903)',
+    `\\set slot random(0, ${slots - 1})`,
+    'begin;',
+    `delete from "order_tombstones" where "order_uid" = ${uid} returning "version";`,
+    `insert into "orders" ("order_uid", ${columns(orderValues)}) values (${uid}, ${row(orderValues)}) on conflict ("order_uid") do nothing returning "version", "updated_at";`,
+    `insert into "deliveries" ("order_uid", ${columns(delivery)}) values (${uid}, ${row(delivery)});`,
+    `insert into "payments" ("order_uid", ${columns(payment)}) values (${uid}, ${row(payment)});`,
+    `insert into "items" ("order_uid", ${columns(firstItem)}) values ${itemRows.map((item) => `(${uid}, ${row(item)})`).join(', ')};`,
+    `with appended as (insert into outbox (slot, order_uid, version, event_type, payload, request_id) values (:slot, ${uid}, 1, 'order.upserted', ${literal(payload)}, null) returning slot) select pg_notify(${literal(channel)}, slot::text) from appended;`,
+    'commit;',
+  ];
+  const path = join(dir, 'create-order.sql');
+  writeFileSync(path, `${statements.join('\n')}\n`);
+  return path;
+}
+
+function oneLine(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim();
+}
+
+function literal(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value === null) return 'null';
+  return `'${String(value).replace(/'/g, "''")}'`;
+}

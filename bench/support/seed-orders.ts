@@ -1,0 +1,93 @@
+import { Agent, request } from 'node:http';
+import { deliveryColumns, itemRows, orderColumns, paymentColumns } from '../../apps/api/src/adapters/order-rows.js';
+import { validateOrder } from '../../packages/contracts/src/index.js';
+import type { Order } from '../../packages/domain/src/index.js';
+import type { Database } from './bench-context.js';
+import { generateOrder, seededRandom, seededUid } from './order-generator.js';
+
+/** POSTs one JSON body over a kept-alive connection; resolves with the status and body. */
+export function postJson(agent: Agent, url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** GETs a path and drains the body; resolves with the status. */
+export function getStatus(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` at a time. */
+export async function forEachConcurrently(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** The seeded orders, the same on every run: order n is `generateOrder(seededRandom(n), n, uid)`. */
+export function seededOrder(uidPrefix: string, index: number): Order {
+  return generateOrder(seededRandom(index), index, seededUid(uidPrefix, index));
+}
+
+/**
+ * Inserts orders 1..count straight into PostgreSQL with the repository's own
+ * row mapping (apps/api/src/adapters/order-rows.ts), 500 per transaction: the
+ * rows are the ones POST /orders would write, without the outbox events the
+ * read benchmarks do not need, in a second instead of a minute of POSTs.
+ */
+export async function seedOrders(db: Database, uidPrefix: string, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 500) {
+    const orders = Array.from({ length: Math.min(500, count - start) }, (_, i) => seededOrder(uidPrefix, start + i + 1));
+    for (const order of orders.slice(0, start === 0 ? 100 : 0)) {
+      const verdict = validateOrder(order);
+      if (!verdict.ok) throw new Error(`the generator made an invalid order: ${JSON.stringify(verdict.errors)}`);
+    }
+    await db.transaction(async (trx) => {
+      await trx('orders').insert(orders.map((order) => ({ ...orderColumns(order), version: 1 })));
+      await trx('deliveries').insert(orders.map(deliveryColumns));
+      await trx('payments').insert(orders.map(paymentColumns));
+      await trx('items').insert(orders.flatMap(itemRows));
+    });
+  }
+}
+
+/** Reads every seeded order once through `apiUrl`, so that its caches hold them (and fail on any non-200). */
+export async function readAll(apiUrl: string, uidPrefix: string, count: number, concurrency = 16): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    await forEachConcurrently(count, concurrency, async (i) => {
+      const status = await getStatus(agent, `${apiUrl}/orders/${seededUid(uidPrefix, i + 1)}`);
+      if (status !== 200) throw new Error(`GET order ${i + 1} through ${apiUrl} answered ${status}`);
+    });
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** `count` paths of seeded orders in a fixed shuffled order, for the load generator to cycle through. */
+export function seededPaths(uidPrefix: string, seeded: number, count: number): string[] {
+  const rng = seededRandom(42);
+  return Array.from({ length: count }, () => `/orders/${seededUid(uidPrefix, 1 + Math.floor(rng() * seeded))}`);
+}

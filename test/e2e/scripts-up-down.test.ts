@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { testEnvironment, uniqueName } from '../support/environment.js';
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url).pathname;
+
+async function status(url: string): Promise<number | string> {
+  try {
+    return (await fetch(url)).status;
+  } catch (error) {
+    return (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error);
+  }
+}
+
+describe('./scripts/up --detach and ./scripts/down (real processes)', function () {
+  this.timeout(300_000);
+  const runDir = mkdtempSync(join(tmpdir(), 'order-service-up-'));
+  const env = {
+    ...process.env,
+    RUN_DIR: runDir,
+    PORT: '18080',
+    PROJECTOR_PORT: '18081',
+    DATABASE_URL: testEnvironment.databaseUrl,
+    REDIS_URL: testEnvironment.redisUrl,
+    REDIS_KEY_PREFIX: uniqueName('up'),
+    KAFKA_TOPIC: uniqueName('up-orders'),
+    KAFKA_GROUP_ID: uniqueName('up-group'),
+  };
+
+  after(async () => {
+    await run(join(root, 'scripts/down'), [], { env, cwd: root }).catch(() => undefined);
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('brings both apps to /readyz 200, and down stops them and only them', async () => {
+    await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    expect(await status('http://127.0.0.1:18080/readyz')).to.equal(200);
+    expect(await status('http://127.0.0.1:18081/readyz')).to.equal(200);
+    const apiPid = Number(readFileSync(join(runDir, 'api.pid'), 'utf8'));
+    const projectorPid = Number(readFileSync(join(runDir, 'cache-projector.pid'), 'utf8'));
+
+    await run(join(root, 'scripts/down'), [], { env, cwd: root });
+    for (const pid of [apiPid, projectorPid]) expect(() => process.kill(pid, 0)).to.throw();
+    expect(await status('http://127.0.0.1:18080/readyz')).to.be.a('string');
+    expect(await status('http://127.0.0.1:18081/readyz')).to.be.a('string');
+    // The servers the tests run on were not started by up, so down left them running.
+    const kafkaPort = Number((testEnvironment.kafkaBrokers[0] ?? '127.0.0.1:9092').split(':')[1]);
+    expect(kafkaPort).to.be.above(0);
+    const { stdout } = await run('bash', ['-c', `(exec 3<>/dev/tcp/127.0.0.1/${kafkaPort}) && echo open`]);
+    expect(stdout.trim()).to.equal('open');
+  });
+});

@@ -1,16 +1,18 @@
-/** Mean of every Prometheus histogram at `url` whose name matches `name`, in milliseconds; empty when there is none. */
-export async function histogramMeans(url: string, name: RegExp): Promise<Array<{ metric: string; meanMs: number; count: number }>> {
-  let text: string;
+/** The Prometheus text a server exposes at `url`, or undefined when it exposes none. */
+export async function scrapeMetrics(url: string): Promise<string | undefined> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-    if (response.status !== 200) return [];
-    text = await response.text();
+    return response.status === 200 ? await response.text() : undefined;
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** Mean of every histogram whose name matches `name`, in milliseconds for `_seconds` histograms. */
+export function histogramMeans(text: string | undefined, name: RegExp): Array<{ metric: string; meanMs: number; count: number }> {
   const sums = new Map<string, number>();
   const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
+  for (const line of text?.split('\n') ?? []) {
     const match = /^([a-zA-Z_:][\w:]*)_(sum|count)(?:\{[^}]*\})? ([\d.eE+-]+)$/.exec(line);
     if (!match?.[1] || !name.test(match[1])) continue;
     const target = match[2] === 'sum' ? sums : counts;
@@ -19,7 +21,16 @@ export async function histogramMeans(url: string, name: RegExp): Promise<Array<{
   return [...sums].flatMap(([metric, sum]) => {
     const count = counts.get(metric) ?? 0;
     if (count === 0) return [];
-    const scale = metric.endsWith('_seconds') ? 1000 : 1;
-    return [{ metric, meanMs: (sum / count) * scale, count }];
+    return [{ metric, meanMs: (sum / count) * (metric.endsWith('_seconds') ? 1000 : 1), count }];
   });
+}
+
+/** The sum of every sample of the metric named exactly `name` (all label sets); undefined when absent. */
+export function sampleSum(text: string | undefined, name: string): number | undefined {
+  let total: number | undefined;
+  for (const line of text?.split('\n') ?? []) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})? ([\d.eE+-]+)$/.exec(line);
+    if (match?.[1] === name) total = (total ?? 0) + Number(match[2]);
+  }
+  return total;
 }

@@ -142,12 +142,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     },
     stop() {
       stopping ??= (async () => {
-        await server?.close();
-        await lruProjection?.stop();
-        await invalidations?.stop();
-        if (redis?.isOpen) await redis.quit().catch(() => undefined);
-        await relay.stop();
-        await db.destroy();
+        const step = async (name: string, work: () => Promise<unknown> | undefined): Promise<void> => {
+          const started = Date.now();
+          await work();
+          logger.debug('stopped', { part: name, ms: Date.now() - started });
+        };
+        await step('http', () => server?.close());
+        await step('lru-projection', () => lruProjection?.stop());
+        await step('invalidations', () => invalidations?.stop());
+        await step('redis', () => (redis?.isOpen ? redis.quit().catch(() => undefined) : undefined));
+        await step('outbox-relay', () => relay.stop());
+        await step('database', () => db.destroy());
         logger.info('api stopped');
       })();
       return stopping;

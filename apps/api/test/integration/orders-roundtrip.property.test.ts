@@ -80,7 +80,7 @@ const breakOrder: fc.Arbitrary<[string, Mutation]> = fc.oneof(
     ['adds an unknown field', (o) => (o.colour = 'red')],
     ['sends a number as a string', (o) => (o.sm_id = '777')],
     ['has a negative fee', (o) => ((o.payment as Record<string, number>).custom_fee = -1)],
-    ['has an amount that does not add up', (o) => ((o.payment as Record<string, number>).amount += 1)],
+    ['has an amount that does not add up', (o) => ((o.payment as { amount: number }).amount += 1)],
     ['has a NUL in a string', (o) => (o.entry = 'a\u0000b')],
     ['has an item with another track number', (o) => ((o.items as Array<Record<string, unknown>>)[0]!.track_number = 'OTHER')],
     ['has a date without a zone', (o) => (o.date_created = '2021-11-26T06:22:19')],

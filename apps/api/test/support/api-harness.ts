@@ -1,3 +1,4 @@
+import { createDatabase, ensureDatabase } from '@order-service/infra';
 import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from '@order-service/kafka';
 import { createLogger } from '@order-service/runtime';
 import { buildApp } from '../../src/composition-root.js';
@@ -35,13 +36,45 @@ export async function deleteTestTopic(topic: string): Promise<void> {
   }
 }
 
-/** The real API, built as production builds it, on a free port against the test servers. */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file. The outbox is per database, so two
+ * APIs sharing one would relay each other's events to their own topics.
+ */
+export async function createTestDatabase(prefix = 'orders_it'): Promise<TestDatabase> {
+  const url = new URL(testEnvironment.databaseUrl);
+  url.pathname = `/${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  await ensureDatabase(url.toString());
+  return {
+    url: url.toString(),
+    async drop() {
+      const admin = new URL(url);
+      admin.pathname = '/postgres';
+      const db = createDatabase({ url: admin.toString(), poolMax: 1 });
+      try {
+        await db.raw(`drop database if exists "${url.pathname.slice(1)}" with (force)`);
+      } finally {
+        await db.destroy();
+      }
+    },
+  };
+}
+
+/**
+ * The real API, built as production builds it, on a free port against the test
+ * servers; with a database of its own unless `env` names one.
+ */
 export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+  const database = env.DATABASE_URL ? undefined : await createTestDatabase();
   const config = loadApiConfig({
     env: {
       NODE_ENV: 'test',
       PORT: '0',
-      DATABASE_URL: testEnvironment.databaseUrl,
+      DATABASE_URL: database?.url ?? testEnvironment.databaseUrl,
       REDIS_URL: testEnvironment.redisUrl,
       KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
       LOG_LEVEL: 'error',
@@ -50,7 +83,14 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
   });
   const app = buildApp(config, createLogger({ level: config.log.level, service: 'order-api-test' }));
   const { port } = await app.start();
-  return { url: `http://127.0.0.1:${port}`, config, stop: () => app.stop() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    stop: async () => {
+      await app.stop();
+      await database?.drop();
+    },
+  };
 }
 
 export interface JsonResponse {

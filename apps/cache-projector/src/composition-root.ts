@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { Projection, RedisProjectionStore } from '@order-service/projection';
-import { errorFields, type Logger } from '@order-service/runtime';
+import { createMetricsRegistry, errorFields, type Logger } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
 import { OrderEventsConsumer } from './consumers/order-events-consumer.js';
 import { ProjectorCounters } from './consumers/projector-counters.js';
 import { buildHttpApp } from './http/app.js';
+import { ProjectorMetrics } from './http/metrics.js';
 
 export interface ProjectorApp {
   /** Running totals of this process, for metrics. */
@@ -27,7 +28,9 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
   const admin = kafka.admin();
   const deadLetterProducer = kafka.producer(reliableProducerConfig());
-  const counters = new ProjectorCounters();
+  const metrics = new ProjectorMetrics(createMetricsRegistry('order-cache-projector'));
+  const counters = new ProjectorCounters((report) => metrics.observeBatch(report));
+  metrics.track(counters);
   const consumer = new OrderEventsConsumer({
     kafka,
     topic: config.kafka.topic,
@@ -47,6 +50,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   });
 
   const app = buildHttpApp({
+    metrics: metrics.registry,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },

@@ -29,6 +29,9 @@ export class ProjectorCounters {
   /** Keyed by `topic:partition`; only partitions this worker owns. */
   readonly #lag = new Map<string, { topic: string; partition: number; lag: number }>();
 
+  /** `onBatch` sees every batch report too, for latency histograms. */
+  constructor(private readonly onBatch?: (report: BatchReport) => void) {}
+
   /** Events whose version was newer than the cache's, so they were written. */
   get applied(): number {
     return this.#applied;
@@ -73,6 +76,7 @@ export class ProjectorCounters {
   }
 
   recordBatch(report: BatchReport): void {
+    this.onBatch?.(report);
     this.#batches += 1;
     this.#applied += report.applied;
     this.#stale += report.stale;

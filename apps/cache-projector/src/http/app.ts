@@ -1,8 +1,8 @@
 import express, { type Express } from 'express';
-import { probeReadiness, type ReadinessCheck } from '@order-service/runtime';
+import { probeReadiness, type MetricsRegistry, type ReadinessCheck } from '@order-service/runtime';
 
 /** The projector's only HTTP surface: liveness, readiness and metrics. */
-export function buildHttpApp({ readiness }: { readiness: readonly ReadinessCheck[] }): Express {
+export function buildHttpApp({ readiness, metrics }: { readiness: readonly ReadinessCheck[]; metrics: MetricsRegistry }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -11,6 +11,9 @@ export function buildHttpApp({ readiness }: { readiness: readonly ReadinessCheck
   app.get('/readyz', async (_req, res) => {
     const report = await probeReadiness(readiness);
     res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
   });
   app.use((_req, res) => {
     res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not found', status: 404 }));

@@ -1,0 +1,53 @@
+import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
+import type { BatchReport, ProjectorCounters } from '../consumers/projector-counters.js';
+
+/**
+ * The projector's Prometheus metrics: totals read from its counters at scrape
+ * time, and the apply latency of every batch.
+ */
+export class ProjectorMetrics {
+  private readonly applyLatency: prometheus.Histogram;
+
+  constructor(readonly registry: MetricsRegistry) {
+    this.applyLatency = new prometheus.Histogram({
+      name: 'projection_apply_duration_seconds',
+      help: 'From receiving a batch to having it in Redis (retries included).',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  observeBatch(report: BatchReport): void {
+    this.applyLatency.observe(report.latencyMs / 1000);
+  }
+
+  /** Registers the counter-backed metrics; call once the counters exist. */
+  track(counters: ProjectorCounters): void {
+    const total = (name: string, help: string, read: () => number): void => {
+      new prometheus.Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    total('projection_events_applied_total', 'Events written to the cache (newer than what it held).', () => counters.applied);
+    total('projection_events_stale_total', 'Events the cache already had or had newer.', () => counters.stale);
+    total('projection_dead_letters_total', 'Records sent to the dead-letter topic.', () => counters.deadLettered);
+    total('projection_batches_total', 'Batches applied and committed.', () => counters.batches);
+    total('projection_failed_attempts_total', 'Batch attempts that failed and were retried.', () => counters.failedAttempts);
+    new prometheus.Gauge({
+      name: 'projection_consumer_lag',
+      help: 'Records behind on each partition this worker owns, after its last batch.',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { topic, partition, lag } of counters.lags()) this.set({ topic, partition: String(partition) }, lag);
+      },
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { uniqueName } from '../../../../test/support/environment.js';
+import { anUpsert } from '../../../../packages/projection/test/support/order-events.js';
+import { buildApp, type ProjectorApp } from '../../src/composition-root.js';
+import { createTopics, deleteTopics, produceEvents, testKafka } from '../support/kafka-fixtures.js';
+import { projectorConfig, testLogger } from '../support/projector-instances.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('cache projector operations: health, readiness, metrics (real Kafka and Redis)', () => {
+  const topic = uniqueName('it-projector-ops');
+  const deadLetterTopic = `${topic}.dlq`;
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  let app: ProjectorApp;
+  let url: string;
+
+  before(async () => {
+    await admin.connect();
+    await createTopics(admin, topic, deadLetterTopic);
+    app = buildApp(projectorConfig({ topic, deadLetterTopic, groupId: uniqueName('ops-group'), keyPrefix: uniqueName('ops') }), testLogger());
+    const { port } = await app.start();
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    await app?.stop();
+    await deleteTopics(admin, [topic, deadLetterTopic]);
+    await admin.disconnect();
+  });
+
+  it('is live and ready, naming Redis and Kafka', async () => {
+    expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).to.equal(200);
+    expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true } });
+  });
+
+  it('counts applied events, dead letters, apply latency and lag per partition', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await produceEvents(producer, topic, [anUpsert('ops-1', 1), anUpsert('ops-1', 2), anUpsert('ops-2', 1)]);
+    await producer.send({ topic, messages: [{ key: 'ops-3', value: 'not an event' }] });
+    await producer.disconnect();
+
+    await waitFor('the batch to be applied', () => app.counters.applied >= 3 && app.counters.deadLettered >= 1);
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).to.match(/^text\/plain/);
+    const text = await res.text();
+    expect(text).to.match(/^projection_events_applied_total\{[^}]*\} 3$/m);
+    expect(text).to.match(/^projection_dead_letters_total\{[^}]*\} 1$/m);
+    expect(text).to.match(/^projection_apply_duration_seconds_count\{[^}]*\} [1-9]/m);
+    expect(text).to.match(/^projection_consumer_lag\{[^}]*partition="\d"[^}]*\} \d+$/m);
+    expect(text).to.match(/^process_resident_memory_bytes\{[^}]*\} \d+/m);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchContext } from './support/bench-context.js';
 import { loadCommands } from './support/http-load.js';
 import { describeMachine } from './support/machine.js';
@@ -51,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
 
   const context = await BenchContext.open(options);
   const interrupt = (signal: NodeJS.Signals): void => {
-    progress(`${signal}: stopping the suite's processes`);
+    progress(`${signal}: stopping the suite's processes and deleting its topics and keys`);
     context.children.killAll();
-    process.exit(130);
+    void Promise.race([context.close(), sleep(10_000)]).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);

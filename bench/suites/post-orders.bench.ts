@@ -12,16 +12,16 @@ import { summariseCpuProfile } from '../support/cpu-profile.js';
 import { describeCpu } from '../support/cpu-usage.js';
 import { runLoad, warmUp, type LoadResult, type LoadSpec } from '../support/http-load.js';
 import { interleave, medianRatio } from '../support/interleave.js';
-import { generateOrder, seededRandom } from '../support/order-generator.js';
-import { runPgbench, writeCreateScript, type PgbenchResult } from '../support/pgbench.js';
+import { benchOrder } from '../support/order-generator.js';
+import { runPgbench, scriptForReport, writeCreateScript, type PgbenchResult } from '../support/pgbench.js';
 import { progress } from '../support/progress-log.js';
 import type { RowReport } from '../support/report.js';
 import { formatNumber, formatRatio, median } from '../support/statistics.js';
 
 /** The order every POST of the suite sends (and pgbench inserts): three items, like a typical order. */
 export function templateOrder(): Order {
-  for (let seed = 1; ; seed += 1) {
-    const order = generateOrder(seededRandom(seed), seed, 'template');
+  for (let index = 1; ; index += 1) {
+    const order = benchOrder(index, 'template');
     if (order.items.length === 3) return order;
   }
 }
@@ -46,7 +46,7 @@ export async function drainOutbox(db: Database, timeoutMs = 120_000): Promise<nu
 /** Row 4: POST /orders against pgbench running the same transaction, and its latency at the paced rate. */
 export async function postOrdersBench(context: BenchContext): Promise<RowReport[]> {
   const { options, children, stack } = context;
-  const topic = context.topicName('orders');
+  const topic = context.topicName('post');
   await context.topics.create(topic);
   const keyPrefix = context.keyPrefix('post');
   const variant: ApiVariant = { name: 'api-write', topic, cacheBackend: 'redis', keyPrefix, invalidationChannel: `${keyPrefix}:invalidate` };
@@ -151,7 +151,8 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
       ],
       notes: [
         'Each POST validates the body, assigns a UUIDv7 uid, and in one transaction takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox with pg_notify; the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statements with the same values in a database of its own (so that no relay publishes its rows), one transaction per order:',
-        `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with the script bench/support/pgbench.ts writes (writeCreateScript).`,
+        `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script (bench/support/pgbench.ts writes it; the payload is the template's encoded event):`,
+        scriptForReport(script),
         `The paced runs send ${options.pacedRate} orders/s over 16 connections (autocannon overallRate); latencies are corrected for coordinated omission.`,
       ],
       profileSubject: async () => {
@@ -159,10 +160,10 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         const profiled = await startApi(children, stack, { ...variant, name: 'api-write-profiled', cpuProfileDir: dir });
         try {
           await runLoad({ url: `${profiled.url}/orders`, method: 'POST', body, connections: clients, durationSeconds: 6 });
+          await drainOutbox(context.db);
         } finally {
           await profiled.child.stop();
         }
-        await drainOutbox(context.db).catch(() => undefined);
         return summariseCpuProfile(dir);
       },
     },

@@ -53,10 +53,10 @@ async function runToSummary(
  */
 export async function replayBench(context: BenchContext): Promise<RowReport[]> {
   const { options, stack } = context;
-  const topic = await context.eventsTopic();
+  const topic = await context.eventsTopic(options.replayEvents);
   const env = { REDIS_URL: stack.redisUrl, KAFKA_BROKERS: stack.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'info', LOG_PRETTY: 'false' };
   let round = 0;
-  const replay = async (cpuProfileDir?: string): Promise<RebuildRun> => {
+  const replay = async (from = topic, cpuProfileDir?: string): Promise<RebuildRun> => {
     round += 1;
     const keyPrefix = context.keyPrefix(`replay${round}`);
     try {
@@ -64,7 +64,7 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
         context,
         {
           name: 'replay-cache',
-          args: [...(cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir]), 'apps/cache-projector/dist/cli/replay-cache.js', '--topic', topic, '--key-prefix', keyPrefix],
+          args: [...(cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir]), 'apps/cache-projector/dist/cli/replay-cache.js', '--topic', from, '--key-prefix', keyPrefix],
           env: { ...env, KAFKA_GROUP_ID: `${stack.runId}-replay` },
         },
         'replay finished',
@@ -142,7 +142,8 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
       profileSubject: async () => {
         const dir = join(context.profileDir, 'replay-cache');
         mkdirSync(dir, { recursive: true });
-        await replay(dir);
+        // At most 100,000 events: the profile of a longer replay says the same, later.
+        await replay(await context.eventsTopic(Math.min(options.replayEvents, 100_000)), dir);
         return summariseCpuProfile(dir);
       },
     },

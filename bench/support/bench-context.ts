@@ -30,7 +30,8 @@ export class BenchContext {
   /** Orders POST /orders took per second at c=8 in this run; the projector's row compares against it. */
   postCeiling: number | undefined;
   seeded: SeededOrders | undefined;
-  #eventsTopic: Promise<string> | undefined;
+  readonly #eventTopics = new Map<number, Promise<string>>();
+  #closing: Promise<void> | undefined;
 
   private constructor(
     readonly options: BenchOptions,
@@ -83,12 +84,13 @@ export class BenchContext {
     return `${this.stack.runId}-${name}`;
   }
 
-  /** The topic of `replayEvents` generated events that the projector and replay rows read, filled once per run. */
-  eventsTopic(): Promise<string> {
-    this.#eventsTopic ??= (async () => {
-      const topic = this.topicName('events');
+  /** A topic of `count` generated events for the projector and replay rows, filled once per run and count. */
+  eventsTopic(count: number): Promise<string> {
+    let filling = this.#eventTopics.get(count);
+    if (filling) return filling;
+    filling = (async () => {
+      const topic = this.topicName(`events-${count}`);
       await this.topics.create(topic);
-      const count = this.options.replayEvents;
       progress(`producing ${count.toLocaleString('en-US')} order events to ${topic}`);
       let reported = 0;
       const bytes = await this.topics.fill(topic, count, `${this.stack.runId}-ev`, (done) => {
@@ -100,11 +102,17 @@ export class BenchContext {
       progress(`produced ${count.toLocaleString('en-US')} events, ${(bytes / count).toFixed(0)} bytes each on average`);
       return topic;
     })();
-    return this.#eventsTopic;
+    this.#eventTopics.set(count, filling);
+    return filling;
   }
 
-  /** Stops every process, deletes the run's topics and Redis keys, and releases the suite lock. */
-  async close(): Promise<void> {
+  /** Stops every process, deletes the run's topics and Redis keys, and releases the suite lock; safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await this.children.stopAll();
     await this.topics.close();
     const deleted = await deleteKeys(this.redis, this.stack.runId).catch(() => 0);

@@ -34,8 +34,8 @@ export const loadCommands = new Map<string, string>();
 
 /**
  * One autocannon run from this process (the load generator, pinned to its own
- * core by scripts/bench). Fails when anything but 2xx came back: a benchmark
- * of errors measures nothing.
+ * core by scripts/bench). Fails when anything but 2xx came back, or when more
+ * than one request in 10,000 failed to connect or timed out.
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const paths = spec.paths && spec.paths.length > 0 ? spec.paths : undefined;
@@ -82,7 +82,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon(options);
   const cpu = cpuBetween(before, snapshotCpu(spec.watch));
   const ok = result['2xx'];
-  if (result.non2xx > 0 || result.errors > 0) {
+  // A benchmark of errors measures nothing; a reset connection in tens of thousands of requests is the machine's noise.
+  if (result.non2xx > 0 || result.errors > Math.max(0, (ok + result.non2xx) / 10_000)) {
     throw new Error(`${spec.method ?? 'GET'} ${spec.url}: ${result.non2xx} non-2xx responses and ${result.errors} errors of ${ok + result.non2xx}`);
   }
   return {

@@ -44,7 +44,7 @@ against a baseline measured in the same run.
 
   --smoke                 every row for a second or two, no thresholds; writes
                           test-results/performance-smoke.md instead
-  --duration <s>          seconds per timed run                      (default 8; smoke 1)
+  --duration <s>          seconds per timed run                      (default 6; smoke 1)
   --runs <n>              interleaved runs per comparison, >= 3      (default 3; smoke 1)
   --connections <n>       connections of the read benchmarks         (default 16)
   --seed-orders <n>       orders seeded for the read benchmarks      (default 5000; smoke 100)
@@ -90,7 +90,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   if (!smoke && runs < 3) throw new UsageError('--runs must be at least 3: every figure is the median of at least 3 interleaved runs');
   return {
     smoke,
-    durationSeconds: positiveInteger('--duration', values.duration, smoke ? 1 : 8),
+    durationSeconds: positiveInteger('--duration', values.duration, smoke ? 1 : 6),
     runs,
     connections: positiveInteger('--connections', values.connections, 16),
     writeConnections: 8,

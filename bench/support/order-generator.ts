@@ -1,15 +1,15 @@
 import type { Order } from '../../packages/domain/src/index.js';
+import { generateOrder, mulberry32, orderSeed, type Random } from '../../scripts/lib/seed-orders.js';
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same orders on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The run seed of every generated order: the suite writes the same orders on every machine and every run. */
+const BENCH_SEED = 20_251_125;
+/** Dates fall in the year before this instant, so they do not move with the day the suite runs. */
+const ANCHOR = new Date('2026-01-01T00:00:00Z');
+const CUSTOMERS = 1_000;
+
+/** A deterministic PRNG (the seeder's mulberry32). */
+export function seededRandom(seed: number): Random {
+  return mulberry32(seed);
 }
 
 /** Digits of the seeded orders' uids: `bench-0000042`. */
@@ -20,82 +20,12 @@ export function seededUid(prefix: string, index: number): string {
   return `${prefix}-${String(index).padStart(UID_DIGITS, '0')}`;
 }
 
-const CITIES = ['Berlin', 'Lisbon', 'Oslo', 'Kraków', 'Tallinn', 'Valencia', 'Lyon', 'Turin'];
-const BRANDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli'];
-const SERVICES = ['meest', 'dhl', 'ups', 'cdek', 'dpd'];
-const PROVIDERS = ['wbpay', 'visa', 'mastercard'];
-
-function pick<T>(rng: () => number, values: readonly T[]): T {
-  return values[Math.floor(rng() * values.length)] as T;
-}
-
-function money(rng: () => number, max: number): number {
-  return Math.round(rng() * max * 100) / 100;
-}
-
 /**
- * A realistic order (1 to 5 items, amounts that add up) named `uid`; the same
- * rng state and index always give the same order. The serialised document is
- * 1 to 2.5 kB, like the example order with a few items.
+ * Order number `index` as the seeder generates it (scripts/lib/seed-orders.ts:
+ * 1 to 5 items, amounts that add up, realistic customers), stored under `uid`
+ * with the server's fields filled in. The same index always gives the same order.
  */
-export function generateOrder(rng: () => number, index: number, uid: string): Order {
-  const track = `WBBENCH${String(index).padStart(9, '0')}`;
-  const itemCount = 1 + Math.floor(rng() * 5);
-  const items = Array.from({ length: itemCount }, (_, i) => {
-    const price = money(rng, 5000);
-    const sale = Math.floor(rng() * 50);
-    return {
-      chrt_id: String(1_000_000 + Math.floor(rng() * 8_000_000)),
-      track_number: track,
-      price,
-      rid: `rid-${index}-${i}`,
-      item_name: `${pick(rng, BRANDS)} item ${Math.floor(rng() * 1000)}`,
-      sale,
-      item_size: Math.floor(rng() * 60),
-      total_price: Math.round(price * (100 - sale)) / 100,
-      nm_id: String(2_000_000 + Math.floor(rng() * 8_000_000)),
-      brand: pick(rng, BRANDS),
-      status: 202,
-    };
-  });
-  const goodsTotal = Math.round(items.reduce((sum, item) => sum + item.total_price * 100, 0)) / 100;
-  const deliveryCost = money(rng, 2000);
-  const customFee = rng() < 0.2 ? money(rng, 100) : 0;
-  const created = new Date(Date.UTC(2025, 0, 1) + Math.floor(rng() * 300 * 86_400_000));
-  const city = pick(rng, CITIES);
-  return {
-    order_uid: uid,
-    track_number: track,
-    entry: 'WBIL',
-    locale: rng() < 0.5 ? 'en' : 'ru',
-    internal_signature: '',
-    customer_id: `customer-${Math.floor(rng() * 10_000)}`,
-    delivery_service: pick(rng, SERVICES),
-    shard_key: String(Math.floor(rng() * 10)),
-    sm_id: Math.floor(rng() * 100),
-    date_created: created.toISOString().replace('.000Z', 'Z'),
-    oof_shard: Math.floor(rng() * 4),
-    delivery: {
-      name: `Customer ${index}`,
-      phone: `+4930${String(index).padStart(7, '0')}`,
-      zip: String(10_000 + Math.floor(rng() * 89_999)),
-      city,
-      address: `${city} Street ${1 + Math.floor(rng() * 200)}`,
-      region: `${city} region`,
-      email: `customer${index}@example.com`,
-    },
-    payment: {
-      transaction: uid,
-      request_id: '',
-      currency: 'EUR',
-      provider: pick(rng, PROVIDERS),
-      amount: Math.round((goodsTotal + deliveryCost + customFee) * 100) / 100,
-      payment_dt: new Date(created.getTime() + 60_000).toISOString().replace('.000Z', 'Z'),
-      bank: 'alpha',
-      delivery_cost: deliveryCost,
-      goods_total: goodsTotal,
-      custom_fee: customFee,
-    },
-    items,
-  };
+export function benchOrder(index: number, uid: string): Order {
+  const draft = generateOrder(mulberry32(orderSeed(BENCH_SEED, index)), index, { customers: CUSTOMERS, anchor: ANCHOR });
+  return { ...draft, order_uid: uid, date_created: draft.date_created ?? ANCHOR.toISOString(), internal_signature: draft.internal_signature ?? '' };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
 import type { Order } from '../../packages/domain/src/index.js';
@@ -89,6 +89,14 @@ export function writeCreateScript(dir: string, order: Order, payload: string, sl
   const path = join(dir, 'create-order.sql');
   writeFileSync(path, `${statements.join('\n')}\n`);
   return path;
+}
+
+/** A pgbench script as a fenced block for the report, with long literals (the event payload) shortened. */
+export function scriptForReport(path: string): string {
+  const text = readFileSync(path, 'utf8').replace(/'((?:[^']|'')*)'/g, (literalText: string, inner: string) =>
+    inner.length > 120 ? `'<${inner.length} characters>'` : literalText,
+  );
+  return `\`\`\`sql\n${text.trimEnd()}\n\`\`\``;
 }
 
 function oneLine(sql: string): string {

@@ -111,8 +111,14 @@ export function renderReport(input: ReportInput): string {
 
 function renderProfile(profile: ProfileSummary): string[] {
   const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+  const busy = 1 - profile.idleShare;
+  const verdict = busy >= 0.85 ? ', so it is CPU-bound' : busy <= 0.6 ? ', so most of the time it waits on something outside it (I/O, the databases, the scheduler)' : '';
+  const leaders = profile.byOwner
+    .slice(0, 3)
+    .map(({ owner, share }) => `${owner} ${percent(share)}`)
+    .join(', ');
   return [
-    `CPU profile of the subject under the same load (\`node --cpu-prof\`, ${profile.file}); the process was idle ${percent(profile.idleShare)} of the time. Self time of the busy samples:`,
+    `CPU profile of the subject under the same load (\`node --cpu-prof\`, ${profile.file}, start-up included): the process was busy ${percent(busy)} of the time${verdict}; its busy time went first to ${leaders}. Self time of the busy samples:`,
     '',
     '| where | share |',
     '| --- | --- |',

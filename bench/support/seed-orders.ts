@@ -3,22 +3,7 @@ import { deliveryColumns, itemRows, orderColumns, paymentColumns } from '../../a
 import { validateOrder } from '../../packages/contracts/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import type { Database } from './bench-context.js';
-import { generateOrder, seededRandom, seededUid } from './order-generator.js';
-
-/** POSTs one JSON body over a kept-alive connection; resolves with the status and body. */
-export function postJson(agent: Agent, url: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { benchOrder, seededRandom, seededUid } from './order-generator.js';
 
 /** GETs a path and drains the body; resolves with the status. */
 export function getStatus(agent: Agent, url: string): Promise<number> {
@@ -46,9 +31,9 @@ export async function forEachConcurrently(count: number, concurrency: number, ta
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
-/** The seeded orders, the same on every run: order n is `generateOrder(seededRandom(n), n, uid)`. */
+/** Seeded order `index` (1-based), the same on every run. */
 export function seededOrder(uidPrefix: string, index: number): Order {
-  return generateOrder(seededRandom(index), index, seededUid(uidPrefix, index));
+  return benchOrder(index, seededUid(uidPrefix, index));
 }
 
 /**

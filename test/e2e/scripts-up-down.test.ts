@@ -20,11 +20,14 @@ async function status(url: string): Promise<number | string> {
 describe('./scripts/up --detach and ./scripts/down (real processes)', function () {
   this.timeout(300_000);
   const runDir = mkdtempSync(join(tmpdir(), 'order-service-up-'));
+  // Ports of their own, so a system already running here (or another run of this test) cannot answer for these apps.
+  const apiPort = 20_000 + Math.floor(Math.random() * 9_000);
+  const projectorPort = apiPort + 1;
   const env = {
     ...process.env,
     RUN_DIR: runDir,
-    PORT: '18080',
-    PROJECTOR_PORT: '18081',
+    PORT: String(apiPort),
+    PROJECTOR_PORT: String(projectorPort),
     DATABASE_URL: testEnvironment.databaseUrl,
     REDIS_URL: testEnvironment.redisUrl,
     REDIS_KEY_PREFIX: uniqueName('up'),
@@ -39,15 +42,15 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
 
   it('brings both apps to /readyz 200, and down stops them and only them', async () => {
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    expect(await status('http://127.0.0.1:18080/readyz')).to.equal(200);
-    expect(await status('http://127.0.0.1:18081/readyz')).to.equal(200);
+    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
+    expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
     const apiPid = Number(readFileSync(join(runDir, 'api.pid'), 'utf8'));
     const projectorPid = Number(readFileSync(join(runDir, 'cache-projector.pid'), 'utf8'));
 
     await run(join(root, 'scripts/down'), [], { env, cwd: root });
     for (const pid of [apiPid, projectorPid]) expect(() => process.kill(pid, 0)).to.throw();
-    expect(await status('http://127.0.0.1:18080/readyz')).to.be.a('string');
-    expect(await status('http://127.0.0.1:18081/readyz')).to.be.a('string');
+    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');
+    expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.be.a('string');
     // The servers the tests run on were not started by up, so down left them running.
     const kafkaPort = Number((testEnvironment.kafkaBrokers[0] ?? '127.0.0.1:9092').split(':')[1]);
     expect(kafkaPort).to.be.above(0);

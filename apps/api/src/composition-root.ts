@@ -49,7 +49,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     // Fed by pub/sub invalidations with Redis, a TTL bounds staleness; fed by the topic itself, entries stay current.
     ttlMs: useRedis ? config.cache.lruTtlMs : 0,
   });
-  const redis: RedisClientType | undefined = useRedis ? createClient({ url: config.redis.url }) : undefined;
+  // Commands fail at once while Redis is unreachable instead of queueing, so reads fall through to PostgreSQL.
+  const redis: RedisClientType | undefined = useRedis ? createClient({ url: config.redis.url, disableOfflineQueue: true }) : undefined;
   redis?.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
   const shared = redis
     ? new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
@@ -132,8 +133,10 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       }
       await relay.start();
       if (redis) {
-        await redis.connect();
-        await invalidations?.start();
+        // Not awaited: the client keeps reconnecting in the background, and the API
+        // serves from PostgreSQL meanwhile (a Redis outage must not stop reads).
+        redis.connect().catch((error: unknown) => logger.error('redis connect failed', { err: errorFields(error) }));
+        invalidations?.start();
       }
       await lruProjection?.start();
       server = await listen(app, config.http.host, config.http.port, config.http.keepAliveTimeoutMs);
@@ -150,7 +153,11 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         await step('http', () => server?.close());
         await step('lru-projection', () => lruProjection?.stop());
         await step('invalidations', () => invalidations?.stop());
-        await step('redis', () => (redis?.isOpen ? redis.quit().catch(() => undefined) : undefined));
+        await step('redis', async () => {
+          // quit() waits for a connection that may never come; a client not ready is destroyed.
+          if (redis?.isReady) await redis.quit().catch(() => undefined);
+          else if (redis?.isOpen) redis.destroy();
+        });
         await step('outbox-relay', () => relay.stop());
         await step('database', () => db.destroy());
         logger.info('api stopped');

@@ -20,17 +20,22 @@ export class RedisInvalidationListener {
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    this.subscriber = this.client.duplicate();
-    this.subscriber.on('error', (error: Error) => this.logger.warn('invalidation subscriber error', { err: error.message }));
-    await this.subscriber.connect();
-    await this.subscriber.subscribe(this.channel, (message) => this.onMessage(message));
+  /** Subscribes in the background: the client reconnects (and resubscribes) on its own while Redis is away. */
+  start(): void {
+    const subscriber = this.client.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.logger.warn('invalidation subscriber error', { err: error.message }));
+    subscriber
+      .connect()
+      .then(() => subscriber.subscribe(this.channel, (message) => this.onMessage(message)))
+      .catch((error: unknown) => this.logger.warn('invalidation subscriber could not start', { err: error instanceof Error ? error.message : String(error) }));
   }
 
   async stop(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    if (subscriber?.isOpen) await subscriber.quit().catch(() => undefined);
+    if (subscriber?.isReady) await subscriber.quit().catch(() => undefined);
+    else if (subscriber?.isOpen) subscriber.destroy();
   }
 
   private onMessage(message: string): void {

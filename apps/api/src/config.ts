@@ -1,5 +1,5 @@
-import convict from 'convict';
-import dotenv from 'dotenv';
+import type convict from 'convict';
+import { loadConfig } from '@order-service/runtime';
 
 /** The API's whole configuration: every key has its environment variable, a default and a check. */
 export interface ApiConfig {
@@ -68,23 +68,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
 };
 
-export interface LoadConfigOptions {
-  /** Variables to read instead of the process environment (tests pass their own). */
-  env?: NodeJS.ProcessEnv;
-  /** A .env file merged under the environment; ignored when absent. */
-  dotenvPath?: string;
-}
-
-/** Reads and validates the configuration; throws naming every bad key and its variable. */
-export function loadApiConfig({ env, dotenvPath }: LoadConfigOptions = {}): ApiConfig {
-  const source = { ...readDotenv(dotenvPath), ...(env ?? process.env) };
-  const config = convict<ApiConfig>(apiConfigSchema, { env: source, args: [] });
-  config.validate({ allowed: 'strict' });
-  return config.getProperties();
-}
-
-function readDotenv(path: string | undefined): Record<string, string> {
-  if (!path) return {};
-  const parsed = dotenv.config({ path, processEnv: {}, quiet: true });
-  return parsed.parsed ?? {};
+/** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
+export function loadApiConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ApiConfig {
+  return loadConfig(apiConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
 }

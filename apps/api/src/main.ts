@@ -1,23 +1,5 @@
-import { createLogger, describeConfigError, errorFields, stopOnSignals } from '@order-service/runtime';
-import { apiConfigSchema, loadApiConfig, type ApiConfig } from './config.js';
+import { runService } from '@order-service/runtime';
 import { buildApp } from './composition-root.js';
+import { apiConfigSchema, loadApiConfig } from './config.js';
 
-let config: ApiConfig;
-try {
-  config = loadApiConfig({ dotenvPath: '.env' });
-} catch (error) {
-  process.stderr.write(`order-api: invalid configuration:\n${describeConfigError(error, apiConfigSchema)}\n`);
-  process.exit(78);
-}
-
-const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service: 'order-api' });
-const app = buildApp(config, logger);
-stopOnSignals({ logger, deadlineMs: config.shutdown.deadlineMs, stop: () => app.stop() });
-
-try {
-  await app.start();
-} catch (error) {
-  logger.error('start failed', { err: errorFields(error) });
-  await app.stop().catch(() => undefined);
-  process.exit(1);
-}
+await runService({ service: 'order-api', schema: apiConfigSchema, loadConfig: () => loadApiConfig({ dotenvPath: '.env' }), build: buildApp });

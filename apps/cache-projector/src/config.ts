@@ -1,5 +1,5 @@
-import convict from 'convict';
-import dotenv from 'dotenv';
+import type convict from 'convict';
+import { loadConfig } from '@order-service/runtime';
 
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
@@ -78,15 +78,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
   },
 };
 
-export interface LoadConfigOptions {
-  env?: NodeJS.ProcessEnv;
-  dotenvPath?: string;
-}
-
-/** Reads and validates the configuration; throws naming every bad key. */
-export function loadProjectorConfig({ env, dotenvPath }: LoadConfigOptions = {}): ProjectorConfig {
-  const fromFile = dotenvPath ? (dotenv.config({ path: dotenvPath, processEnv: {}, quiet: true }).parsed ?? {}) : {};
-  const config = convict<ProjectorConfig>(projectorConfigSchema, { env: { ...fromFile, ...(env ?? process.env) }, args: [] });
-  config.validate({ allowed: 'strict' });
-  return config.getProperties();
+/** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
+export function loadProjectorConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ProjectorConfig {
+  return loadConfig(projectorConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
 }

@@ -6,3 +6,7 @@ export { describeConfigError, describeEnvironment } from './config-errors.js';
 export { errorFields, stopOnSignals } from './shutdown.js';
 export { createMetricsRegistry, LATENCY_BUCKETS, prometheus } from './metrics.js';
 export type { MetricsRegistry } from './metrics.js';
+export { loadConfig } from './config-loader.js';
+export type { LoadConfigOptions } from './config-loader.js';
+export { runService } from './run-service.js';
+export type { ServiceConfig, ServiceDefinition } from './run-service.js';

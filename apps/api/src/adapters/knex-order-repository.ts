@@ -18,15 +18,8 @@ export class KnexOrderRepository implements OrderRepository {
 
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
     return this.write(async (trx) => {
-      const version = (await this.takeTombstone(trx, order.order_uid)) + 1;
-      const inserted = await trx('orders')
-        .insert({ ...orderColumns(order), version })
-        .onConflict('order_uid')
-        .ignore()
-        .returning(['version', 'updated_at']);
-      const row = inserted[0] as { version: number; updated_at: Date } | undefined;
+      const row = await this.insertNew(trx, order);
       if (!row) throw new OrderAlreadyExists(order.order_uid);
-      await this.insertParts(trx, order);
       const stored: VersionedOrder = { order, version: row.version, updatedAt: row.updated_at };
       await appendToOutbox(trx, orderUpserted(stored, context));
       if (idempotency) {
@@ -64,17 +57,10 @@ export class KnexOrderRepository implements OrderRepository {
           const current = await trx('orders').where({ order_uid: order.order_uid }).first('version');
           throw new OrderVersionConflict(order.order_uid, expected === 'any' ? null : expected, (current?.version as number | undefined) ?? null);
         }
-        const version = (await this.takeTombstone(trx, order.order_uid)) + 1;
-        const inserted = await trx('orders')
-          .insert({ ...orderColumns(order), version })
-          .onConflict('order_uid')
-          .ignore()
-          .returning(['version', 'updated_at']);
-        row = inserted[0] as { version: number; updated_at: Date } | undefined;
+        row = await this.insertNew(trx, order);
         // Another writer created it between our UPDATE and INSERT: the caller retries as a replace.
         if (!row) throw new ConcurrentCreate();
         created = true;
-        await this.insertParts(trx, order);
       } else {
         await trx('deliveries').where({ order_uid: order.order_uid }).update(deliveryColumns(order));
         await trx('payments').where({ order_uid: order.order_uid }).update(paymentColumns(order));
@@ -158,6 +144,23 @@ export class KnexOrderRepository implements OrderRepository {
   private async takeTombstone(trx: Knex.Transaction, orderUid: string): Promise<number> {
     const rows = (await trx('order_tombstones').where({ order_uid: orderUid }).delete().returning(['version'])) as Array<{ version: number }>;
     return rows[0]?.version ?? 0;
+  }
+
+  /**
+   * Inserts an order that does not exist, continuing the version of an earlier
+   * deletion; undefined when the uid is taken (the transaction then rolls back,
+   * tombstone included).
+   */
+  private async insertNew(trx: Knex.Transaction, order: Order): Promise<{ version: number; updated_at: Date } | undefined> {
+    const version = (await this.takeTombstone(trx, order.order_uid)) + 1;
+    const inserted = await trx('orders')
+      .insert({ ...orderColumns(order), version })
+      .onConflict('order_uid')
+      .ignore()
+      .returning(['version', 'updated_at']);
+    const row = inserted[0] as { version: number; updated_at: Date } | undefined;
+    if (row) await this.insertParts(trx, order);
+    return row;
   }
 
   private async insertParts(trx: Knex.Transaction, order: Order): Promise<void> {

@@ -171,6 +171,19 @@ export class OrderEventsConsumer {
       }
     }
 
+    // One line per event at debug, carrying the request that caused it: a write can be
+    // followed from the API's logs to here by its request_id.
+    if (this.#logger.isDebugEnabled()) {
+      events.forEach((event, i) =>
+        this.#logger.debug('event projected', {
+          order_uid: event.order_uid,
+          version: event.version,
+          type: event.type,
+          outcome: outcomes[i],
+          request_id: event.request_id,
+        }),
+      );
+    }
     payload.resolveOffset(lastOffset);
     const highWatermark = Number(batch.highWatermark);
     this.#options.counters.recordBatch({

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import winston from 'winston';
 import { uniqueName } from '../../../../test/support/environment.js';
 import { anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 import { buildApp, type ProjectorApp } from '../../src/composition-root.js';
@@ -13,11 +15,24 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
   const admin = kafka.admin();
   let app: ProjectorApp;
   let url: string;
+  const logLines: Array<Record<string, unknown>> = [];
 
   before(async () => {
     await admin.connect();
     await createTopics(admin, topic, deadLetterTopic);
-    app = buildApp(projectorConfig({ topic, deadLetterTopic, groupId: uniqueName('ops-group'), keyPrefix: uniqueName('ops') }), testLogger());
+    const logger = testLogger('debug');
+    logger.clear();
+    logger.add(
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logLines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+            done();
+          },
+        }),
+      }),
+    );
+    app = buildApp(projectorConfig({ topic, deadLetterTopic, groupId: uniqueName('ops-group'), keyPrefix: uniqueName('ops') }), logger);
     const { port } = await app.start();
     url = `http://127.0.0.1:${port}`;
   });
@@ -38,7 +53,7 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
   it('counts applied events, dead letters, apply latency and lag per partition', async () => {
     const producer = kafka.producer();
     await producer.connect();
-    await produceEvents(producer, topic, [anUpsert('ops-1', 1), anUpsert('ops-1', 2), anUpsert('ops-2', 1)]);
+    await produceEvents(producer, topic, [anUpsert('ops-1', 1), anUpsert('ops-1', 2), { ...anUpsert('ops-2', 1), request_id: 'trace-me-123' }]);
     await producer.send({ topic, messages: [{ key: 'ops-3', value: 'not an event' }] });
     await producer.disconnect();
 
@@ -51,5 +66,10 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(text).to.match(/^projection_apply_duration_seconds_count\{[^}]*\} [1-9]/m);
     expect(text).to.match(/^projection_consumer_lag\{[^}]*partition="\d"[^}]*\} \d+$/m);
     expect(text).to.match(/^process_resident_memory_bytes\{[^}]*\} \d+/m);
+  });
+
+  it('logs each projected event with the request_id of the write that caused it', () => {
+    const line = logLines.find((l) => l.msg === 'event projected' && l.order_uid === 'ops-2');
+    expect(line).to.include({ request_id: 'trace-me-123', version: 1, outcome: 'applied', level: 'debug' });
   });
 });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { anOrder } from '@order-service/domain';
-import { buildApp as buildProjector, type ProjectorApp } from '../../../cache-projector/src/composition-root.js';
-import { projectorConfig, testLogger } from '../../../cache-projector/test/support/projector-instances.js';
-import { call, createTestDatabase, createTestTopic, deleteTestTopic, startApi, type RunningApi, type TestDatabase } from '../support/api-harness.js';
-import { uniqueName } from '../../../../test/support/environment.js';
+import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
+import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
+import { call, createTestDatabase, createTestTopic, deleteTestTopic, startApi, type RunningApi, type TestDatabase } from '../../apps/api/test/support/api-harness.js';
+import { uniqueName } from '../support/environment.js';
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

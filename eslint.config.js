@@ -33,10 +33,7 @@ export default tseslint.config(
     files: ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts', 'infra/src/**/*.ts'],
     ignores: ['apps/*/src/config.ts', 'infra/src/config.ts'],
     rules: {
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the app convict schema (config.ts).' },
-      ],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through the app convict schema (config.ts).' }],
     },
   },
   {

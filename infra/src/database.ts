@@ -16,13 +16,7 @@ export interface DatabaseOptions {
 }
 
 /** A knex instance over a pg pool; the caller owns it and calls `destroy()`. */
-export function createDatabase({
-  url,
-  poolMin = 0,
-  poolMax = 10,
-  statementTimeoutMs = 10_000,
-  applicationName = 'order-service',
-}: DatabaseOptions): Knex {
+export function createDatabase({ url, poolMin = 0, poolMax = 10, statementTimeoutMs = 10_000, applicationName = 'order-service' }: DatabaseOptions): Knex {
   return knexFactory({
     client: 'pg',
     connection: {

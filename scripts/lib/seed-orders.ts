@@ -139,8 +139,22 @@ const MARKETS: readonly Market[] = [
     zipDigits: 3,
     streets: ['ул. Ленина', 'ул. Пушкина', 'пр. Мира', 'ул. Гагарина', 'Садовая ул.'],
     address: (house, street) => `${street}, д. ${house}`,
-    firstNames: [['Иван', 'ivan'], ['Анна', 'anna'], ['Дмитрий', 'dmitry'], ['Мария', 'maria'], ['Алексей', 'alexey'], ['Екатерина', 'ekaterina']],
-    lastNames: [['Иванов', 'ivanov'], ['Смирнов', 'smirnov'], ['Кузнецов', 'kuznetsov'], ['Попов', 'popov'], ['Соколов', 'sokolov'], ['Лебедев', 'lebedev']],
+    firstNames: [
+      ['Иван', 'ivan'],
+      ['Анна', 'anna'],
+      ['Дмитрий', 'dmitry'],
+      ['Мария', 'maria'],
+      ['Алексей', 'alexey'],
+      ['Екатерина', 'ekaterina'],
+    ],
+    lastNames: [
+      ['Иванов', 'ivanov'],
+      ['Смирнов', 'smirnov'],
+      ['Кузнецов', 'kuznetsov'],
+      ['Попов', 'popov'],
+      ['Соколов', 'sokolov'],
+      ['Лебедев', 'lebedev'],
+    ],
     phone: (rng) => `+7 9${digits(rng, 2)} ${digits(rng, 3)}-${digits(rng, 2)}-${digits(rng, 2)}`,
     providers: ['wbpay', 'mir', 'sbp', 'visa', 'mastercard'],
     banks: ['Сбербанк', 'Т-Банк', 'Альфа-Банк', 'ВТБ'],
@@ -160,8 +174,19 @@ const MARKETS: readonly Market[] = [
     zipDigits: 3,
     streets: ['пр. Абая', 'ул. Толе би', 'пр. Достык', 'ул. Сатпаева'],
     address: (house, street) => `${street}, ${house}`,
-    firstNames: [['Айгерим', 'aigerim'], ['Нурлан', 'nurlan'], ['Алия', 'aliya'], ['Ерлан', 'yerlan'], ['Динара', 'dinara']],
-    lastNames: [['Ахметов', 'akhmetov'], ['Сейткали', 'seitkali'], ['Жумабаев', 'zhumabayev'], ['Касымов', 'kassymov']],
+    firstNames: [
+      ['Айгерим', 'aigerim'],
+      ['Нурлан', 'nurlan'],
+      ['Алия', 'aliya'],
+      ['Ерлан', 'yerlan'],
+      ['Динара', 'dinara'],
+    ],
+    lastNames: [
+      ['Ахметов', 'akhmetov'],
+      ['Сейткали', 'seitkali'],
+      ['Жумабаев', 'zhumabayev'],
+      ['Касымов', 'kassymov'],
+    ],
     phone: (rng) => `+7 7${digits(rng, 2)} ${digits(rng, 3)} ${digits(rng, 4)}`,
     providers: ['wbpay', 'kaspi', 'visa', 'mastercard'],
     banks: ['Kaspi Bank', 'Halyk Bank', 'ForteBank', 'Jusan Bank'],
@@ -359,7 +384,10 @@ function customer(n: number): Customer {
   const first = pick(rng, market.firstNames);
   const last = pick(rng, market.lastNames);
   const [city, region, zipPrefix] = pick(rng, market.cities);
-  const zip = market.currency === 'GBP' ? `${zipPrefix}${digits(rng, 1)}${pick(rng, [...LETTERS])}${pick(rng, [...LETTERS])}` : `${zipPrefix}${digits(rng, market.zipDigits)}`;
+  const zip =
+    market.currency === 'GBP'
+      ? `${zipPrefix}${digits(rng, 1)}${pick(rng, [...LETTERS])}${pick(rng, [...LETTERS])}`
+      : `${zipPrefix}${digits(rng, market.zipDigits)}`;
   return {
     id: `cust-${String(n + 1).padStart(5, '0')}`,
     market,
@@ -496,9 +524,7 @@ export function generateOrder(rng: Random, index: number, options: GenerateOrder
 /** Orders `0..count-1` of a run seeded with `seed`, as the seeder writes them. */
 export function generateOrders(seed: number, count: number, anchor?: Date): OrderDraft[] {
   const customers = customerPoolSize(count);
-  return Array.from({ length: count }, (_, index) =>
-    generateOrder(mulberry32(orderSeed(seed, index)), index, { customers, ...(anchor && { anchor }) }),
-  );
+  return Array.from({ length: count }, (_, index) => generateOrder(mulberry32(orderSeed(seed, index)), index, { customers, ...(anchor && { anchor }) }));
 }
 
 export interface SeedRun {
@@ -520,9 +546,7 @@ export interface SeedRun {
   signal?: AbortSignal;
 }
 
-export type SeedOutcome =
-  | { index: number; ok: true; orderUid: string }
-  | { index: number; ok: false; status: number | null; answer: string };
+export type SeedOutcome = { index: number; ok: true; orderUid: string } | { index: number; ok: false; status: number | null; answer: string };
 
 export interface SeedReport {
   created: { index: number; orderUid: string }[];

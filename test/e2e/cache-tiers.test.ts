@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import { anOrder } from '@order-service/domain';
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
-import { call, createTestDatabase, createTestTopic, deleteTestTopic, startApi, type RunningApi, type TestDatabase } from '../../apps/api/test/support/api-harness.js';
+import {
+  call,
+  createTestDatabase,
+  createTestTopic,
+  deleteTestTopic,
+  startApi,
+  type RunningApi,
+  type TestDatabase,
+} from '../../apps/api/test/support/api-harness.js';
 import { uniqueName } from '../support/environment.js';
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -84,7 +92,7 @@ describe('cache tiers across processes: LRU, Redis, PostgreSQL (real servers)', 
       expect(third.body).to.deep.equal(order);
     });
 
-    it('answers the writing replica\'s next read with the new version at once', async () => {
+    it("answers the writing replica's next read with the new version at once", async () => {
       const order = anOrder().with({ order_uid: newUid() }).build();
       await call(a.url, 'POST', '/orders', { json: order });
       await call(a.url, 'GET', `/orders/${order.order_uid}`);
@@ -94,7 +102,7 @@ describe('cache tiers across processes: LRU, Redis, PostgreSQL (real servers)', 
       expect(read.body.entry).to.equal('V2');
     });
 
-    it('drops the other replica\'s LRU copy when the invalidation arrives, long before its TTL', async () => {
+    it("drops the other replica's LRU copy when the invalidation arrives, long before its TTL", async () => {
       const order = anOrder().with({ order_uid: newUid() }).build();
       await call(a.url, 'POST', '/orders', { json: order });
       await eventually('B caching v1 in its LRU', async () => {
@@ -147,7 +155,13 @@ describe('cache tiers across processes: LRU, Redis, PostgreSQL (real servers)', 
 
   describe('Redis unreachable', () => {
     it('still answers GETs from PostgreSQL, and says so in Cache-Status', async () => {
-      const api = await startApi({ KAFKA_TOPIC: topic, DATABASE_URL: database.url, CACHE_BACKEND: 'redis', REDIS_URL: 'redis://127.0.0.1:1/0', CACHE_LRU_TTL_MS: '1' });
+      const api = await startApi({
+        KAFKA_TOPIC: topic,
+        DATABASE_URL: database.url,
+        CACHE_BACKEND: 'redis',
+        REDIS_URL: 'redis://127.0.0.1:1/0',
+        CACHE_LRU_TTL_MS: '1',
+      });
       try {
         const order = anOrder().with({ order_uid: newUid() }).build();
         expect((await call(api.url, 'POST', '/orders', { json: order })).status).to.equal(201);

@@ -129,10 +129,12 @@ function envNames(schema: unknown): Set<string> {
 function environment(service: Service): Record<string, string> {
   const env = service.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => {
-      const at = entry.indexOf('=');
-      return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((entry) => {
+        const at = entry.indexOf('=');
+        return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -155,7 +157,11 @@ interface DockerStage {
 
 /** The stages of a Dockerfile: continuation lines joined, comments and parser directives dropped. */
 function dockerStages(text: string): DockerStage[] {
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: DockerStage[] = [];
   for (const line of lines) {
     const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
@@ -314,8 +320,14 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     const projectorKnown = envNames(projectorConfigSchema);
     expect(apiKnown, 'the walk found the API schema').to.include.members(['DATABASE_URL', 'PORT']);
     expect(projectorKnown, 'the walk found the projector schema').to.include.members(['REDIS_URL', 'PROJECTOR_HOST']);
-    expect(Object.keys(apiEnv).filter((k) => !apiKnown.has(k)), 'unknown to the API').to.deep.equal([]);
-    expect(Object.keys(projectorEnv).filter((k) => !projectorKnown.has(k)), 'unknown to the projector').to.deep.equal([]);
+    expect(
+      Object.keys(apiEnv).filter((k) => !apiKnown.has(k)),
+      'unknown to the API',
+    ).to.deep.equal([]);
+    expect(
+      Object.keys(projectorEnv).filter((k) => !projectorKnown.has(k)),
+      'unknown to the projector',
+    ).to.deep.equal([]);
 
     const api = loadApiConfig({ env: apiEnv });
     const projector = loadProjectorConfig({ env: projectorEnv });
@@ -338,7 +350,10 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     const apiEnv = environment(service('api'));
     for (const name of ['migrator', 'topic-init']) {
       const env = environment(service(name));
-      expect(Object.keys(env).filter((k) => !infraReads.has(k)), `${name}: unknown variables`).to.deep.equal([]);
+      expect(
+        Object.keys(env).filter((k) => !infraReads.has(k)),
+        `${name}: unknown variables`,
+      ).to.deep.equal([]);
       for (const [key, value] of Object.entries(env)) {
         if (key in apiEnv) expect(value, `${name}: ${key} differs from the API's`).to.equal(apiEnv[key]);
       }
@@ -394,7 +409,10 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
   });
 
   it('starts each app image with its compiled main module and probes its readiness', function () {
-    for (const [app, port] of [['api', 8080], ['cache-projector', 8081]] as const) {
+    for (const [app, port] of [
+      ['api', 8080],
+      ['cache-projector', 8081],
+    ] as const) {
       const dockerfile = read(`apps/${app}/Dockerfile`);
       expect(dockerfile).to.match(/^CMD \["node", "dist\/main\.js"\]$/m);
       expect(existsSync(join(ROOT, `apps/${app}/src/main.ts`))).to.equal(true);

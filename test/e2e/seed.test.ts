@@ -49,7 +49,9 @@ describe('the order generator (scripts/lib/seed-orders.ts)', function () {
   it('varies customers, currencies, item counts, brands and statuses', function () {
     const orders = generateOrders(SEED, COUNT, ANCHOR);
     const distinct = <T>(values: T[]): number => new Set(values).size;
-    expect(distinct(orders.map((o) => o.customer_id))).to.equal(customerPoolSize(COUNT)).and.to.be.at.least(5);
+    expect(distinct(orders.map((o) => o.customer_id)))
+      .to.equal(customerPoolSize(COUNT))
+      .and.to.be.at.least(5);
     expect(distinct(orders.map((o) => o.payment.currency))).to.be.at.least(3);
     expect(distinct(orders.map((o) => o.items.length))).to.be.at.least(3);
     expect(orders.every((o) => o.items.length >= 1 && o.items.length <= 5)).to.equal(true);

@@ -4,7 +4,15 @@ import { anOrder } from '@order-service/domain';
 import { createDatabase } from '@order-service/infra';
 import { RedisProjectionStore } from '@order-service/projection';
 import { KnexOrderRepository } from '../../apps/api/src/adapters/knex-order-repository.js';
-import { call, createTestDatabase, createTestTopic, deleteTestTopic, startApi, type RunningApi, type TestDatabase } from '../../apps/api/test/support/api-harness.js';
+import {
+  call,
+  createTestDatabase,
+  createTestTopic,
+  deleteTestTopic,
+  startApi,
+  type RunningApi,
+  type TestDatabase,
+} from '../../apps/api/test/support/api-harness.js';
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { testKafka, waitForZeroLag } from '../../apps/cache-projector/test/support/kafka-fixtures.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
@@ -55,15 +63,23 @@ describe('the whole system: API writes through the outbox and Kafka to two proje
       expect(res.status).to.equal(201);
     });
     // A third of them replaced twice, a tenth deleted.
-    await inParallel(uids.filter((_, i) => i % 3 === 0), 16, async (uid) => {
-      for (const entry of ['V2', 'V3']) {
-        const res = await call(api.url, 'PUT', `/orders/${uid}`, { json: anOrder().with({ order_uid: uid, entry }).build() });
-        expect(res.status).to.equal(200);
-      }
-    });
-    await inParallel(uids.filter((_, i) => i % 10 === 1), 16, async (uid) => {
-      expect((await call(api.url, 'DELETE', `/orders/${uid}`)).status).to.equal(204);
-    });
+    await inParallel(
+      uids.filter((_, i) => i % 3 === 0),
+      16,
+      async (uid) => {
+        for (const entry of ['V2', 'V3']) {
+          const res = await call(api.url, 'PUT', `/orders/${uid}`, { json: anOrder().with({ order_uid: uid, entry }).build() });
+          expect(res.status).to.equal(200);
+        }
+      },
+    );
+    await inParallel(
+      uids.filter((_, i) => i % 10 === 1),
+      16,
+      async (uid) => {
+        expect((await call(api.url, 'DELETE', `/orders/${uid}`)).status).to.equal(204);
+      },
+    );
 
     const db = createDatabase({ url: database.url, poolMax: 4 });
     const admin = testKafka().admin();
@@ -84,7 +100,10 @@ describe('the whole system: API writes through the outbox and Kafka to two proje
         if (!agrees) mismatches.push(uid);
       });
       expect(mismatches, `mismatches: ${mismatches.slice(0, 5).join(', ')}`).to.deep.equal([]);
-      expect(projectors.every((p) => p.counters.applied > 0), 'both projectors applied events').to.equal(true);
+      expect(
+        projectors.every((p) => p.counters.applied > 0),
+        'both projectors applied events',
+      ).to.equal(true);
     } finally {
       await Promise.all([admin.disconnect(), redis.quit(), db.destroy()]);
     }

@@ -67,7 +67,9 @@ function describeProblem(problem, status, lead) {
       h(
         'ul',
         { class: 'problem-list', 'aria-label': 'Problems' },
-        problem.errors.map((e) => h('li', {}, h('code', { class: 'path' }, e.path || '(document)'), h('span', { class: 'sep', 'aria-hidden': 'true' }, ': '), e.message)),
+        problem.errors.map((e) =>
+          h('li', {}, h('code', { class: 'path' }, e.path || '(document)'), h('span', { class: 'sep', 'aria-hidden': 'true' }, ': '), e.message),
+        ),
       ),
     );
   }
@@ -295,14 +297,22 @@ async function runSearch() {
       say(searchMessage, `No orders for ${label} “${value}”.`, 'info');
       return;
     }
-    say(searchMessage, `Page ${page}: ${items.length} order${items.length === 1 ? '' : 's'} for ${label} “${value}”${next ? ', more on the next page' : ''}.`, 'success');
+    say(
+      searchMessage,
+      `Page ${page}: ${items.length} order${items.length === 1 ? '' : 's'} for ${label} “${value}”${next ? ', more on the next page' : ''}.`,
+      'success',
+    );
     $('#search-caption').textContent = `Orders for ${label} “${value}”, newest first`;
     $('#search-rows').replaceChildren(
       ...items.map((o) =>
         h(
           'tr',
           {},
-          h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', title: `Look up ${o.order_uid}`, onclick: () => void lookUp(o.order_uid) }, o.order_uid)),
+          h(
+            'th',
+            { scope: 'row' },
+            h('button', { type: 'button', class: 'link', title: `Look up ${o.order_uid}`, onclick: () => void lookUp(o.order_uid) }, o.order_uid),
+          ),
           h('td', { class: 'nowrap' }, when(o.date_created, 'short')),
           h('td', {}, h('code', {}, o.track_number)),
           h('td', { class: 'num' }, o.items.length),
@@ -396,7 +406,12 @@ async function create() {
       const version = versionOf(res.headers.get('etag'));
       const replayed = res.headers.get('idempotent-replayed') === 'true';
       feedback.replaceChildren(
-        h('p', { class: 'notice success' }, h('strong', {}, replayed ? 'Already created.' : 'Created.'), ` Order ${order.order_uid} is stored at version ${version ?? '?'}.`),
+        h(
+          'p',
+          { class: 'notice success' },
+          h('strong', {}, replayed ? 'Already created.' : 'Created.'),
+          ` Order ${order.order_uid} is stored at version ${version ?? '?'}.`,
+        ),
         renderOrder(order, { version, note: replayed ? 'replayed' : 'new' }),
       );
       return;

@@ -100,8 +100,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
 
   metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await relay.backlog()).rows);
   metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await relay.backlog()).oldestAgeSeconds);
-  metrics.gauge('order_lru_entries', 'Orders held by this process\'s LRU.', () => lru.size);
-  metrics.gauge('order_lru_bytes', 'Bytes of serialised orders held by this process\'s LRU.', () => lru.bytes);
+  metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
+  metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
 
   const app = buildHttpApp({
     logger,

@@ -22,7 +22,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     host: { doc: 'Address the HTTP server binds.', format: String, default: '127.0.0.1', env: 'HOST' },
     port: { doc: 'Port the HTTP server listens on (0 picks a free one).', format: 'port', default: 8080, env: 'PORT' },
     bodyLimitBytes: { doc: 'Largest request body accepted, in bytes; larger ones get 413.', format: 'nat', default: 1_048_576, env: 'HTTP_BODY_LIMIT_BYTES' },
-    keepAliveTimeoutMs: { doc: 'Idle keep-alive timeout; above the load balancer\'s own so it never reuses a closed socket.', format: 'nat', default: 65_000, env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS' },
+    keepAliveTimeoutMs: {
+      doc: "Idle keep-alive timeout; above the load balancer's own so it never reuses a closed socket.",
+      format: 'nat',
+      default: 65_000,
+      env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    },
   },
   database: {
     url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
@@ -38,26 +43,63 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
     pollIntervalMs: { doc: 'Fallback poll of the outbox when no notification arrives.', format: 'nat', default: 1_000, env: 'OUTBOX_POLL_INTERVAL_MS' },
-    publishTimeoutMs: { doc: 'How long one publish may wait for Kafka before the relay backs off.', format: 'nat', default: 10_000, env: 'OUTBOX_PUBLISH_TIMEOUT_MS' },
+    publishTimeoutMs: {
+      doc: 'How long one publish may wait for Kafka before the relay backs off.',
+      format: 'nat',
+      default: 10_000,
+      env: 'OUTBOX_PUBLISH_TIMEOUT_MS',
+    },
     maxBackoffMs: { doc: 'Longest pause between publish attempts while Kafka is down.', format: 'nat', default: 5_000, env: 'OUTBOX_MAX_BACKOFF_MS' },
   },
   redis: {
-    url: { doc: 'Redis connection URL (used when CACHE_BACKEND=redis).', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
+    url: {
+      doc: 'Redis connection URL (used when CACHE_BACKEND=redis).',
+      format: String,
+      default: 'redis://127.0.0.1:6379/0',
+      env: 'REDIS_URL',
+      sensitive: true,
+    },
     keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
-    invalidationChannel: { doc: 'Pub/sub channel on which the projector names the orders it changed.', format: String, default: 'orders:invalidate', env: 'CACHE_INVALIDATION_CHANNEL' },
-    tombstoneTtlSeconds: { doc: 'How long a deleted order\'s tombstone is kept to refuse late, older upserts.', format: 'nat', default: 86_400, env: 'CACHE_TOMBSTONE_TTL_SECONDS' },
+    invalidationChannel: {
+      doc: 'Pub/sub channel on which the projector names the orders it changed.',
+      format: String,
+      default: 'orders:invalidate',
+      env: 'CACHE_INVALIDATION_CHANNEL',
+    },
+    tombstoneTtlSeconds: {
+      doc: "How long a deleted order's tombstone is kept to refuse late, older upserts.",
+      format: 'nat',
+      default: 86_400,
+      env: 'CACHE_TOMBSTONE_TTL_SECONDS',
+    },
   },
   cache: {
-    backend: { doc: 'Where cached reads come from: lru (in-process projection, no Redis) or redis.', format: ['lru', 'redis'], default: 'lru', env: 'CACHE_BACKEND' },
+    backend: {
+      doc: 'Where cached reads come from: lru (in-process projection, no Redis) or redis.',
+      format: ['lru', 'redis'],
+      default: 'lru',
+      env: 'CACHE_BACKEND',
+    },
     lruMaxEntries: { doc: 'Most orders the in-process cache holds.', format: 'nat', default: 100_000, env: 'CACHE_LRU_MAX_ENTRIES' },
     lruMaxBytes: { doc: 'Most bytes of serialised orders the in-process cache holds.', format: 'nat', default: 256 * 1024 * 1024, env: 'CACHE_LRU_MAX_BYTES' },
-    lruTtlMs: { doc: 'Longest an in-process entry is served without a refresh (bounds staleness if an invalidation is lost).', format: 'nat', default: 5_000, env: 'CACHE_LRU_TTL_MS' },
+    lruTtlMs: {
+      doc: 'Longest an in-process entry is served without a refresh (bounds staleness if an invalidation is lost).',
+      format: 'nat',
+      default: 5_000,
+      env: 'CACHE_LRU_TTL_MS',
+    },
   },
   idempotency: {
     retentionHours: { doc: 'How long Idempotency-Key answers are kept.', format: 'nat', default: 24, env: 'IDEMPOTENCY_RETENTION_HOURS' },
   },
   search: {
-    cursorSecret: { doc: 'Secret that signs search cursors; the same on every replica.', format: String, default: 'local-development-cursor-secret', env: 'CURSOR_SECRET', sensitive: true },
+    cursorSecret: {
+      doc: 'Secret that signs search cursors; the same on every replica.',
+      format: String,
+      default: 'local-development-cursor-secret',
+      env: 'CURSOR_SECRET',
+      sensitive: true,
+    },
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },

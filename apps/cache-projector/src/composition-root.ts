@@ -40,9 +40,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     retry: config.retry,
-    projection: new Projection(
-      new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
-    ),
+    projection: new Projection(new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })),
     deadLetters: new KafkaDeadLetterPublisher(deadLetterProducer, config.kafka.deadLetterTopic),
     invalidations: new RedisInvalidationPublisher(redis, config.redis.invalidationChannel),
     counters,

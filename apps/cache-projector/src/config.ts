@@ -57,8 +57,18 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
     keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
-    tombstoneTtlSeconds: { doc: 'How long a deleted order\'s tombstone is kept to refuse late, older upserts.', format: 'nat', default: 86_400, env: 'CACHE_TOMBSTONE_TTL_SECONDS' },
-    invalidationChannel: { doc: 'Pub/sub channel that tells API replicas to drop an order from their local cache.', format: String, default: 'orders:invalidate', env: 'CACHE_INVALIDATION_CHANNEL' },
+    tombstoneTtlSeconds: {
+      doc: "How long a deleted order's tombstone is kept to refuse late, older upserts.",
+      format: 'nat',
+      default: 86_400,
+      env: 'CACHE_TOMBSTONE_TTL_SECONDS',
+    },
+    invalidationChannel: {
+      doc: 'Pub/sub channel that tells API replicas to drop an order from their local cache.',
+      format: String,
+      default: 'orders:invalidate',
+      env: 'CACHE_INVALIDATION_CHANNEL',
+    },
   },
   retry: {
     initialDelayMs: {

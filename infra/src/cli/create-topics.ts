@@ -3,7 +3,11 @@ import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from 
 import { readInfraConfig } from '../config.js';
 
 const { kafkaBrokers, ordersTopic, deadLetterTopic } = readInfraConfig();
-const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'order-service-topic-init', logger: { error: console.error, warn: console.warn, info: () => undefined, debug: () => undefined } });
+const kafka = createKafka({
+  brokers: kafkaBrokers,
+  clientId: 'order-service-topic-init',
+  logger: { error: console.error, warn: console.warn, info: () => undefined, debug: () => undefined },
+});
 const admin = kafka.admin();
 await admin.connect();
 try {

@@ -47,9 +47,7 @@ describe('knex migrations (real PostgreSQL)', () => {
   it('refuses a payment whose amount does not add up, whoever writes it', async () => {
     await migrateLatest(db);
     await db.raw(`insert into orders values ('m1','T','E','en','','c','d','9',1,now(),1,1,now())`);
-    const insertPayment = db.raw(
-      `insert into payments values ('m1','tx','r','USD','visa', 351, now(), 'b', 50, 300, 0)`,
-    );
+    const insertPayment = db.raw(`insert into payments values ('m1','tx','r','USD','visa', 351, now(), 'b', 50, 300, 0)`);
     await expect(insertPayment).to.be.rejectedWith(/payment_amount_adds_up/);
   });
 });

@@ -17,7 +17,10 @@ export class ContractError extends Error {
 
 /** `CONTRACT.EVENT_ENCODE`: an event about to be published does not match its schema, a producer bug. */
 export class EventEncodeError extends ContractError {
-  constructor(readonly errors: readonly FieldError[], options?: ErrorOptions) {
+  constructor(
+    readonly errors: readonly FieldError[],
+    options?: ErrorOptions,
+  ) {
     super('CONTRACT.EVENT_ENCODE', `cannot encode order event: ${describeErrors(errors)}`, options);
   }
 }

@@ -14,10 +14,7 @@ function isObject(value: unknown): value is JsonObject {
 function properties(value: unknown, pointer = ''): { pointer: string; value: unknown }[] {
   if (Array.isArray(value)) return value.flatMap((element, i) => properties(element, `${pointer}/${i}`));
   if (!isObject(value)) return [];
-  return Object.entries(value).flatMap(([key, child]) => [
-    { pointer: `${pointer}/${key}`, value: child },
-    ...properties(child, `${pointer}/${key}`),
-  ]);
+  return Object.entries(value).flatMap(([key, child]) => [{ pointer: `${pointer}/${key}`, value: child }, ...properties(child, `${pointer}/${key}`)]);
 }
 
 /** The JSON Pointer of every object in the document, the root included. */
@@ -130,9 +127,7 @@ describe('order document', () => {
       ['a reversed pair', 'John \uDE00\uD83D'],
     ]) {
       it(`rejects ${name}`, () => {
-        expect(errorsOf(validateOrder(withValue(order, '/delivery/name', value)))).to.deep.equal([
-          { path: '/delivery/name', message: UNSTORABLE },
-        ]);
+        expect(errorsOf(validateOrder(withValue(order, '/delivery/name', value)))).to.deep.equal([{ path: '/delivery/name', message: UNSTORABLE }]);
       });
     }
 
@@ -144,18 +139,12 @@ describe('order document', () => {
   describe('types', () => {
     for (const { pointer, value } of numberProperties) {
       it(`does not convert a numeric string in ${pointer}`, () => {
-        expect(errorsOf(validateOrder(withValue(order, pointer, String(value))))).to.deep.equal([
-          { path: pointer, message: 'must be a number' },
-        ]);
+        expect(errorsOf(validateOrder(withValue(order, pointer, String(value))))).to.deep.equal([{ path: pointer, message: 'must be a number' }]);
       });
 
       it(`rejects Infinity and NaN in ${pointer}`, () => {
-        expect(errorsOf(validateOrder(withValue(order, pointer, Number.POSITIVE_INFINITY)))).to.deep.equal([
-          { path: pointer, message: 'cannot be infinity' },
-        ]);
-        expect(errorsOf(validateOrder(withValue(order, pointer, Number.NaN)))).to.deep.equal([
-          { path: pointer, message: 'must be a number' },
-        ]);
+        expect(errorsOf(validateOrder(withValue(order, pointer, Number.POSITIVE_INFINITY)))).to.deep.equal([{ path: pointer, message: 'cannot be infinity' }]);
+        expect(errorsOf(validateOrder(withValue(order, pointer, Number.NaN)))).to.deep.equal([{ path: pointer, message: 'must be a number' }]);
       });
     }
 
@@ -172,15 +161,9 @@ describe('order document', () => {
     }
 
     it('rejects a nested object of the wrong type', () => {
-      expect(errorsOf(validateOrder(withValue(order, '/delivery', 'John Doe')))).to.deep.equal([
-        { path: '/delivery', message: 'must be of type object' },
-      ]);
-      expect(errorsOf(validateOrder(withValue(order, '/items', { 0: order.items[0] })))).to.deep.equal([
-        { path: '/items', message: 'must be an array' },
-      ]);
-      expect(errorsOf(validateOrder(withValue(order, '/items', ['item'])))).to.deep.equal([
-        { path: '/items/0', message: 'must be of type object' },
-      ]);
+      expect(errorsOf(validateOrder(withValue(order, '/delivery', 'John Doe')))).to.deep.equal([{ path: '/delivery', message: 'must be of type object' }]);
+      expect(errorsOf(validateOrder(withValue(order, '/items', { 0: order.items[0] })))).to.deep.equal([{ path: '/items', message: 'must be an array' }]);
+      expect(errorsOf(validateOrder(withValue(order, '/items', ['item'])))).to.deep.equal([{ path: '/items/0', message: 'must be of type object' }]);
     });
 
     for (const input of [null, undefined, [], 'order', 42, true]) {
@@ -193,9 +176,15 @@ describe('order document', () => {
   describe('formats and limits', () => {
     it(`accepts ${MAX_ITEMS} items and rejects one more`, () => {
       expect(validateOrder(anOrder().withItems(MAX_ITEMS).build()).ok).to.equal(true);
-      expect(errorsOf(validateOrder(anOrder().withItems(MAX_ITEMS + 1).build()))).to.deep.equal([
-        { path: '/items', message: `must contain less than or equal to ${MAX_ITEMS} items` },
-      ]);
+      expect(
+        errorsOf(
+          validateOrder(
+            anOrder()
+              .withItems(MAX_ITEMS + 1)
+              .build(),
+          ),
+        ),
+      ).to.deep.equal([{ path: '/items', message: `must contain less than or equal to ${MAX_ITEMS} items` }]);
     });
 
     for (const pointer of ['/date_created', '/payment/payment_dt']) {
@@ -205,7 +194,16 @@ describe('order document', () => {
         });
       }
 
-      for (const value of ['2021-11-26', '2021-11-26T06:22:19', '26.11.2021 06:22', '2021-13-26T06:22:19Z', '', '2021-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '0999-12-31T00:00:00Z']) {
+      for (const value of [
+        '2021-11-26',
+        '2021-11-26T06:22:19',
+        '26.11.2021 06:22',
+        '2021-13-26T06:22:19Z',
+        '',
+        '2021-02-30T00:00:00Z',
+        '0000-01-01T00:00:00Z',
+        '0999-12-31T00:00:00Z',
+      ]) {
         it(`rejects ${JSON.stringify(value)} in ${pointer}`, () => {
           const errors = errorsOf(validateOrder(withValue(order, pointer, value)));
           expect(errors.map((e) => e.path)).to.deep.equal([pointer]);

@@ -135,19 +135,17 @@ describe('order events', () => {
       ['an unknown envelope field', { ...aDelete(), extra: true }, [{ path: '/extra', message: 'is not allowed' }]],
       ['an order on a delete', { ...aDelete(), order }, [{ path: '/order', message: 'is not allowed' }]],
       ['an upsert without its order', { ...anUpsert(), order: undefined }, [{ path: '/order', message: 'is required' }]],
-      [
-        'an order of another uid',
-        anUpsert({ order_uid: 'another-order' }),
-        [{ path: '/order/order_uid', message: 'must equal the order_uid of the event' }],
-      ],
+      ['an order of another uid', anUpsert({ order_uid: 'another-order' }), [{ path: '/order/order_uid', message: 'must equal the order_uid of the event' }]],
       [
         'an order missing a field',
         anUpsert({ order: { ...order, date_created: undefined } as unknown as OrderUpserted['order'] }),
         [{ path: '/order/date_created', message: 'is required' }],
       ],
-      ['an item price as a string', { ...anUpsert(), order: { ...order, items: [{ ...order.items[0], price: '200' }] } }, [
-        { path: '/order/items/0/price', message: 'must be a number' },
-      ]],
+      [
+        'an item price as a string',
+        { ...anUpsert(), order: { ...order, items: [{ ...order.items[0], price: '200' }] } },
+        [{ path: '/order/items/0/price', message: 'must be a number' }],
+      ],
     ];
 
     for (const [name, value, errors] of invalid) {

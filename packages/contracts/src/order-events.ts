@@ -59,10 +59,7 @@ export const orderUpsertedSchema = Joi.object<OrderUpserted, true>({
   type: Joi.string().valid('order.upserted').required(),
   order: orderSchema
     .keys({
-      order_uid: orderUidSchema
-        .required()
-        .valid(Joi.ref('...order_uid'))
-        .messages({ 'any.only': 'must equal the order_uid of the event' }),
+      order_uid: orderUidSchema.required().valid(Joi.ref('...order_uid')).messages({ 'any.only': 'must equal the order_uid of the event' }),
     })
     .required(),
 })
@@ -120,9 +117,7 @@ export function decodeOrderEvent(value: Buffer | string | null): OrderEvent {
   }
   const schemaVersion = isObject(parsed) ? parsed['schema_version'] : undefined;
   if (typeof schemaVersion === 'number' && schemaVersion !== SCHEMA_VERSION) {
-    throw new EventDecodeError('unsupported-schema-version', [
-      { path: '/schema_version', message: `is ${schemaVersion}; this build reads ${SCHEMA_VERSION}` },
-    ]);
+    throw new EventDecodeError('unsupported-schema-version', [{ path: '/schema_version', message: `is ${schemaVersion}; this build reads ${SCHEMA_VERSION}` }]);
   }
   const result = validateOrderEvent(parsed);
   if (!result.ok) throw new EventDecodeError('invalid', result.errors);

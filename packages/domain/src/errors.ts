@@ -17,14 +17,20 @@ export class DomainError extends Error {
 
 /** `ORDER.NOT_FOUND`: no order has this uid. */
 export class OrderNotFound extends DomainError {
-  constructor(readonly orderUid: string, options?: ErrorOptions) {
+  constructor(
+    readonly orderUid: string,
+    options?: ErrorOptions,
+  ) {
     super('ORDER.NOT_FOUND', `order ${orderUid} not found`, options);
   }
 }
 
 /** `ORDER.ALREADY_EXISTS`: an order with this uid is already stored. */
 export class OrderAlreadyExists extends DomainError {
-  constructor(readonly orderUid: string, options?: ErrorOptions) {
+  constructor(
+    readonly orderUid: string,
+    options?: ErrorOptions,
+  ) {
     super('ORDER.ALREADY_EXISTS', `order ${orderUid} already exists`, options);
   }
 }
@@ -41,13 +47,20 @@ export class OrderVersionConflict extends DomainError {
     readonly actual: number | null,
     options?: ErrorOptions,
   ) {
-    super('ORDER.VERSION_CONFLICT', `order ${orderUid}: expected ${expected === null ? 'any version' : `version ${expected}`}, found ${actual === null ? 'no order' : `version ${actual}`}`, options);
+    super(
+      'ORDER.VERSION_CONFLICT',
+      `order ${orderUid}: expected ${expected === null ? 'any version' : `version ${expected}`}, found ${actual === null ? 'no order' : `version ${actual}`}`,
+      options,
+    );
   }
 }
 
 /** `ORDER.RULE_VIOLATION`: the order breaks one or more invariants, all listed in `violations`. */
 export class OrderRuleViolation extends DomainError {
-  constructor(readonly violations: readonly Violation[], options?: ErrorOptions) {
+  constructor(
+    readonly violations: readonly Violation[],
+    options?: ErrorOptions,
+  ) {
     super('ORDER.RULE_VIOLATION', `order breaks its rules: ${violations.map((v) => `${v.path} ${v.message}`).join('; ')}`, options);
   }
 }

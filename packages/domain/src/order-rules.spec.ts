@@ -80,9 +80,7 @@ describe('order rules', () => {
     it('leaves non-finite terms to ensureQuantitiesAreNonNegative', () => {
       const order = anOrder().withPayment({ goods_total: Number.NaN, amount: 350 }).build();
       expect(ensurePaymentAmountAddsUp(order)).to.deep.equal([]);
-      expect(checkOrderRules(order).map((v) => [v.rule, v.path])).to.deep.equal([
-        ['ensureQuantitiesAreNonNegative', '/payment/goods_total'],
-      ]);
+      expect(checkOrderRules(order).map((v) => [v.rule, v.path])).to.deep.equal([['ensureQuantitiesAreNonNegative', '/payment/goods_total']]);
     });
   });
 

@@ -11,9 +11,7 @@ export interface OrderRule {
 
 /** An order has at least one item. */
 export function ensureOrderHasItems(order: OrderDraft | Order): Violation[] {
-  return order.items.length > 0
-    ? []
-    : [{ rule: 'ensureOrderHasItems', path: '/items', message: 'must contain at least one item' }];
+  return order.items.length > 0 ? [] : [{ rule: 'ensureOrderHasItems', path: '/items', message: 'must contain at least one item' }];
 }
 
 /** Every item carries the track number of its order. */

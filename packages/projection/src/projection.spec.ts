@@ -62,11 +62,7 @@ describe('Projection', () => {
   it('returns the outcome of each event', async () => {
     const projection = new Projection(store());
 
-    expect(await projection.applyBatch([anUpsert('o-1', 2), anUpsert('o-1', 1), aDelete('o-1', 3)])).to.deep.equal([
-      'applied',
-      'stale',
-      'applied',
-    ]);
+    expect(await projection.applyBatch([anUpsert('o-1', 2), anUpsert('o-1', 1), aDelete('o-1', 3)])).to.deep.equal(['applied', 'stale', 'applied']);
     expect(await projection.apply(aDelete('o-1', 3))).to.equal('stale');
   });
 

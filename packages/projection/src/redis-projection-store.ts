@@ -133,16 +133,10 @@ export class RedisProjectionStore implements ProjectionStore {
    * `abortGeneration`. An unfinished rebuild is superseded and its keys dropped.
    */
   async beginGeneration(): Promise<number> {
-    const generation = parseInteger(
-      await this.#runScript(RESERVE_GENERATION, [this.#liveKey, this.#buildingKey, this.#lastKey], []),
-      'reserved generation',
-    );
+    const generation = parseInteger(await this.#runScript(RESERVE_GENERATION, [this.#liveKey, this.#buildingKey, this.#lastKey], []), 'reserved generation');
     // Before the pointer moves: once it does, live writes land here and must stay.
     await this.#unlinkGeneration(generation);
-    const superseded = parseInteger(
-      await this.#runScript(CLAIM_BUILDING, [this.#liveKey, this.#buildingKey], [String(generation)]),
-      'superseded generation',
-    );
+    const superseded = parseInteger(await this.#runScript(CLAIM_BUILDING, [this.#liveKey, this.#buildingKey], [String(generation)]), 'superseded generation');
     if (superseded >= 0) await this.#unlinkGeneration(superseded);
     return generation;
   }
@@ -178,8 +172,8 @@ export class RedisProjectionStore implements ProjectionStore {
    */
   async dropGeneration(generation: number): Promise<number> {
     const name = formatGeneration(generation);
-    const [live, building] = parseList(await this.#command(['MGET', this.#liveKey, this.#buildingKey]), 2, 'pointers').map(
-      (pointer) => (pointer === null ? null : parseText(pointer, 'generation pointer')),
+    const [live, building] = parseList(await this.#command(['MGET', this.#liveKey, this.#buildingKey]), 2, 'pointers').map((pointer) =>
+      pointer === null ? null : parseText(pointer, 'generation pointer'),
     );
     if (name === (live ?? '0')) throw new GenerationConflict(`generation ${generation} is live`);
     if (name === building) throw new GenerationConflict(`generation ${generation} is being built`);
@@ -191,10 +185,7 @@ export class RedisProjectionStore implements ProjectionStore {
    * being built) and drops its keys. Throws `GenerationConflict` when it is live.
    */
   async abortGeneration(generation: number): Promise<void> {
-    const result = parseInteger(
-      await this.#runScript(ABORT_GENERATION, [this.#liveKey, this.#buildingKey], [formatGeneration(generation)]),
-      'abort result',
-    );
+    const result = parseInteger(await this.#runScript(ABORT_GENERATION, [this.#liveKey, this.#buildingKey], [formatGeneration(generation)]), 'abort result');
     if (result < 0) throw new GenerationConflict(`generation ${generation} is live`);
     await this.#unlinkGeneration(generation);
   }
@@ -226,16 +217,12 @@ export class RedisProjectionStore implements ProjectionStore {
     let unlinked = 0;
     let unlinking: Promise<number> = Promise.resolve(0);
     do {
-      const [reply, count] = await Promise.all([
-        this.#command(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE_SIZE]),
-        unlinking,
-      ]);
+      const [reply, count] = await Promise.all([this.#command(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE_SIZE]), unlinking]);
       unlinked += count;
       const [nextCursor, keys] = parseList(reply, 2, 'SCAN reply');
       cursor = parseText(nextCursor, 'SCAN cursor');
       const page = parseList(keys, null, 'SCAN keys').map((key) => parseText(key, 'key'));
-      unlinking =
-        page.length > 0 ? this.#command(['UNLINK', ...page]).then((n) => parseInteger(n, 'UNLINK reply')) : Promise.resolve(0);
+      unlinking = page.length > 0 ? this.#command(['UNLINK', ...page]).then((n) => parseInteger(n, 'UNLINK reply')) : Promise.resolve(0);
     } while (cursor !== '0');
     return unlinked + (await unlinking);
   }

@@ -23,12 +23,7 @@ export function createLogger({ level, service, pretty = false }: LoggerOptions):
     delete fields.message;
     return info;
   });
-  const json = winston.format.combine(
-    winston.format.errors({ stack: true }),
-    winston.format.timestamp(),
-    renameFields(),
-    winston.format.json(),
-  );
+  const json = winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), renameFields(), winston.format.json());
   const human = winston.format.combine(
     winston.format.errors({ stack: true }),
     winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),

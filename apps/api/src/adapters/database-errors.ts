@@ -19,13 +19,32 @@ export class DatabaseUnavailable extends Error {
 export class DatabaseRejectedValue extends Error {
   readonly code = 'DATABASE.REJECTED_VALUE';
   readonly retriable = false;
-  constructor(readonly constraint: string | undefined, cause: unknown) {
+  constructor(
+    readonly constraint: string | undefined,
+    cause: unknown,
+  ) {
     super(`PostgreSQL refused a value${constraint ? ` (${constraint})` : ''}`, { cause });
     this.name = 'DatabaseRejectedValue';
   }
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '57014',
+]);
 
 /** Translates driver errors at the edge: an outage becomes DatabaseUnavailable; domain errors pass through. */
 export function translateDatabaseError(error: unknown): unknown {

@@ -22,8 +22,7 @@ export class KnexIdempotencyStore implements IdempotencyStore {
       );
       if ((claimed as { rows: unknown[] }).rows.length) return { state: 'claimed' };
       const row = (await this.db('idempotency_keys').where({ key }).first()) as
-        | { request_hash: string; state: string; response_status: number; response_headers: Record<string, string>; response_body: string }
-        | undefined;
+        { request_hash: string; state: string; response_status: number; response_headers: Record<string, string>; response_body: string } | undefined;
       if (!row) return this.claim(key, fingerprint, leaseMs);
       if (row.request_hash !== fingerprint) return { state: 'mismatch' };
       if (row.state !== 'done') return { state: 'in-flight' };

@@ -2,13 +2,7 @@ import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
-import type {
-  ExpectedVersion,
-  IdempotentWrite,
-  OrderRepository,
-  OrderSearch,
-  WriteContext,
-} from '../use-cases/order-repository.js';
+import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
 import { translateDatabaseError } from './database-errors.js';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
@@ -24,23 +18,21 @@ export class KnexOrderRepository implements OrderRepository {
       await appendToOutbox(trx, orderUpserted(stored, context));
       if (idempotency) {
         const response = idempotency.render(stored);
-        await trx('idempotency_keys').where({ key: idempotency.key }).update({
-          state: 'done',
-          response_status: response.status,
-          response_headers: JSON.stringify(response.headers),
-          response_body: response.body,
-          locked_until: null,
-        });
+        await trx('idempotency_keys')
+          .where({ key: idempotency.key })
+          .update({
+            state: 'done',
+            response_status: response.status,
+            response_headers: JSON.stringify(response.headers),
+            response_body: response.body,
+            locked_until: null,
+          });
       }
       return stored;
     });
   }
 
-  async replace(
-    order: Order,
-    expected: ExpectedVersion | undefined,
-    context: WriteContext,
-  ): Promise<{ created: boolean; stored: VersionedOrder }> {
+  async replace(order: Order, expected: ExpectedVersion | undefined, context: WriteContext): Promise<{ created: boolean; stored: VersionedOrder }> {
     return this.write(async (trx) => {
       // The version check and the increment are one statement: concurrent
       // writers queue on the row lock and each sees the version its predecessor left.
@@ -88,10 +80,7 @@ export class KnexOrderRepository implements OrderRepository {
       }
       const version = row.version + 1;
       const deletedAt = new Date();
-      await trx('order_tombstones')
-        .insert({ order_uid: orderUid, version, deleted_at: deletedAt })
-        .onConflict('order_uid')
-        .merge();
+      await trx('order_tombstones').insert({ order_uid: orderUid, version, deleted_at: deletedAt }).onConflict('order_uid').merge();
       await appendToOutbox(trx, orderDeleted(orderUid, version, deletedAt, context));
       return { version };
     });

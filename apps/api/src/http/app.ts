@@ -26,13 +26,19 @@ export function buildHttpApp({ logger, bodyLimitBytes, readiness, routers, mapKn
   app.use(metrics.timeRequests());
   app.use(metrics.router());
 
-  app.route('/healthz').get((_req, res) => {
-    res.json({ status: 'ok' });
-  }).all(methodNotAllowed(['GET']));
-  app.route('/readyz').get(async (_req, res) => {
-    const report = await probeReadiness(readiness);
-    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
-  }).all(methodNotAllowed(['GET']));
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      res.json({ status: 'ok' });
+    })
+    .all(methodNotAllowed(['GET']));
+  app
+    .route('/readyz')
+    .get(async (_req, res) => {
+      const report = await probeReadiness(readiness);
+      res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+    })
+    .all(methodNotAllowed(['GET']));
 
   app.use(jsonBody(bodyLimitBytes));
   for (const router of routers) app.use(router);

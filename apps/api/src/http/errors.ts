@@ -63,12 +63,22 @@ export function errorHandler(baseLogger: Logger, mapKnownError: (error: unknown)
       logger.warn('dependency unavailable', { err: error.message });
       sendProblem(
         res,
-        { type: problemTypes.unavailable, title: 'Service unavailable', status: 503, detail: 'A dependency of this service is unavailable; try again shortly.' },
+        {
+          type: problemTypes.unavailable,
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'A dependency of this service is unavailable; try again shortly.',
+        },
         { 'Retry-After': String(error.retryAfterSeconds ?? 2) },
       );
       return;
     }
     logger.error('unexpected error', { err: error instanceof Error ? { message: error.message, stack: error.stack } : error });
-    sendProblem(res, { type: problemTypes.internal, title: 'Internal server error', status: 500, detail: 'An unexpected error occurred; quote the request_id when reporting it.' });
+    sendProblem(res, {
+      type: problemTypes.internal,
+      title: 'Internal server error',
+      status: 500,
+      detail: 'An unexpected error occurred; quote the request_id when reporting it.',
+    });
   };
 }

@@ -14,7 +14,10 @@ const STRONG_TAG = /^"v([1-9]\d{0,9})"$/;
  */
 export function expectedVersionFrom(ifMatch: string | undefined): ExpectedVersion | undefined | 'unmatchable' {
   if (ifMatch === undefined) return undefined;
-  const tags = ifMatch.split(',').map((t) => t.trim()).filter(Boolean);
+  const tags = ifMatch
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (tags.includes('*')) return 'any';
   const versions = tags.map((t) => STRONG_TAG.exec(t)?.[1]).filter((v): v is string => v !== undefined);
   // Several tags would need a set-membership check; one tag is what clients send in practice.

@@ -157,7 +157,8 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
     })
     .put(async (req, res) => {
       const uid = uidOf(req);
-      if (!ORDER_UID.test(uid)) throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
+      if (!ORDER_UID.test(uid))
+        throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
       const draft = draftFrom(req.body);
       const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
       const response = renderStored(created ? 201 : 200, stored, created);

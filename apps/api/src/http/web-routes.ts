@@ -85,13 +85,30 @@ export function webRoutes(): Router {
   }
 
   const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)), { 'Content-Security-Policy': PAGE_POLICY });
-  const swaggerUi = express.static(swaggerUiDir, { index: false, redirect: false, maxAge: '1d', setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff') });
+  const swaggerUi = express.static(swaggerUiDir, {
+    index: false,
+    redirect: false,
+    maxAge: '1d',
+    setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+  });
 
   const router = Router();
-  router.route('/').get(page('index.html')).all(methodNotAllowed(['GET']));
-  router.route('/docs').get(page('docs.html')).all(methodNotAllowed(['GET']));
-  router.route('/openapi.json').get(serveFile(openApi)).all(methodNotAllowed(['GET']));
-  router.route('/examples/order.json').get(serveFile(exampleOrder)).all(methodNotAllowed(['GET']));
+  router
+    .route('/')
+    .get(page('index.html'))
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/docs')
+    .get(page('docs.html'))
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/openapi.json')
+    .get(serveFile(openApi))
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/examples/order.json')
+    .get(serveFile(exampleOrder))
+    .all(methodNotAllowed(['GET']));
   router.use('/docs/assets', (req, res, next) => {
     if (SWAGGER_UI_FILES.test(req.path)) swaggerUi(req, res, next);
     else next();

@@ -282,7 +282,10 @@ export class OutboxRelay {
       const latencyMs = performance.now() - started;
       await this.deps.hooks?.afterPublish?.(rows);
       await trx('outbox')
-        .whereIn('id', rows.map((row) => row.id))
+        .whereIn(
+          'id',
+          rows.map((row) => row.id),
+        )
         .delete();
       return { count: rows.length, latencyMs };
     });
@@ -459,26 +462,29 @@ export class OutboxRelay {
   }
 
   private scheduleListen(attempt: number): void {
-    this.listenerRetryTimer = setTimeout(() => {
-      this.listenerRetryTimer = undefined;
-      this.listenerReconnect = this.listen()
-        .then(
-          () => {
-            if (this.state !== 'running') return;
-            this.logger.info('outbox LISTEN connection restored', { attempts: attempt });
-            // Notifications sent while the connection was down are lost.
-            this.wake();
-          },
-          (error: unknown) => {
-            if (this.state !== 'running') return;
-            this.logger.debug('outbox LISTEN reconnect failed', { err: errorFields(error), attempt });
-            this.scheduleListen(attempt + 1);
-          },
-        )
-        .finally(() => {
-          this.listenerReconnect = undefined;
-        });
-    }, backoffDelay(attempt, this.options.maxBackoffMs)).unref();
+    this.listenerRetryTimer = setTimeout(
+      () => {
+        this.listenerRetryTimer = undefined;
+        this.listenerReconnect = this.listen()
+          .then(
+            () => {
+              if (this.state !== 'running') return;
+              this.logger.info('outbox LISTEN connection restored', { attempts: attempt });
+              // Notifications sent while the connection was down are lost.
+              this.wake();
+            },
+            (error: unknown) => {
+              if (this.state !== 'running') return;
+              this.logger.debug('outbox LISTEN reconnect failed', { err: errorFields(error), attempt });
+              this.scheduleListen(attempt + 1);
+            },
+          )
+          .finally(() => {
+            this.listenerReconnect = undefined;
+          });
+      },
+      backoffDelay(attempt, this.options.maxBackoffMs),
+    ).unref();
   }
 
   private async closeListener(): Promise<void> {

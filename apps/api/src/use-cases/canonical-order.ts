@@ -56,4 +56,3 @@ export function canonicalOrder(o: Order): Order {
     internal_signature: o.internal_signature,
   };
 }
-

@@ -26,7 +26,10 @@ export class IdempotencyKeyInFlight extends ApplicationError {
 
 /** `ORDER.UID_MISMATCH`: the body names another order than the URL. */
 export class OrderUidMismatch extends ApplicationError {
-  constructor(readonly pathUid: string, readonly bodyUid: string) {
+  constructor(
+    readonly pathUid: string,
+    readonly bodyUid: string,
+  ) {
     super('ORDER.UID_MISMATCH', `the body's order_uid ${bodyUid} is not the order ${pathUid} of the URL`);
   }
 }

@@ -1,11 +1,7 @@
 import type { RecordedResponse } from './order-repository.js';
 
 /** The outcome of claiming an Idempotency-Key for a request. */
-export type IdempotencyClaim =
-  | { state: 'claimed' }
-  | { state: 'replay'; response: RecordedResponse }
-  | { state: 'mismatch' }
-  | { state: 'in-flight' };
+export type IdempotencyClaim = { state: 'claimed' } | { state: 'replay'; response: RecordedResponse } | { state: 'mismatch' } | { state: 'in-flight' };
 
 /**
  * Remembers which request each Idempotency-Key was first used for and the

@@ -54,7 +54,9 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
     let stop = false;
     const writer = async (): Promise<void> => {
       while (!stop) {
-        const order = anOrder().with({ order_uid: uniqueName('gs').replace(/[^A-Za-z0-9_-]/g, '') }).build();
+        const order = anOrder()
+          .with({ order_uid: uniqueName('gs').replace(/[^A-Za-z0-9_-]/g, '') })
+          .build();
         try {
           const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
           if (res.status === 201) acknowledged.push(order.order_uid);

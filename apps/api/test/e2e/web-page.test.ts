@@ -42,7 +42,15 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     api = await startApi({ KAFKA_TOPIC: topic });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await openPage();
     await page.goto(`${api.url}/`);
@@ -97,9 +105,13 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
 
     const delivery = view.getByRole('region', { name: 'Delivery' });
     expect(await delivery.locator('dt').allTextContents()).to.include.members(['Name', 'Phone', 'E-mail', 'Address', 'City']);
-    expect(await delivery.textContent()).to.include(order.delivery.name).and.include(order.delivery.email);
+    expect(await delivery.textContent())
+      .to.include(order.delivery.name)
+      .and.include(order.delivery.email);
     const payment = view.getByRole('region', { name: 'Payment' });
-    expect(await payment.textContent()).to.include(order.payment.transaction).and.include(order.payment.bank);
+    expect(await payment.textContent())
+      .to.include(order.payment.transaction)
+      .and.include(order.payment.bank);
     const items = view.getByRole('table');
     expect(await items.locator('caption').textContent()).to.equal('Items (3)');
     expect(await items.locator('tbody tr').count()).to.equal(3);
@@ -118,7 +130,9 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     const customer = uniqueName('web-cust');
     const created: string[] = [];
     for (let i = 0; i < 7; i += 1) {
-      const order = anOrder().with({ order_uid: uid(), customer_id: customer, date_created: new Date(Date.UTC(2024, 2, 1 + i)).toISOString() }).build();
+      const order = anOrder()
+        .with({ order_uid: uid(), customer_id: customer, date_created: new Date(Date.UTC(2024, 2, 1 + i)).toISOString() })
+        .build();
       expect((await call(api.url, 'POST', '/orders', { json: order })).status).to.equal(201);
       created.push(order.order_uid);
     }
@@ -147,7 +161,10 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     expect(await rows.count()).to.equal(5);
 
     await page.getByRole('button', { name: newestFirst[1] }).click();
-    await page.locator('#order-view').getByRole('article', { name: `Order ${newestFirst[1]}` }).waitFor();
+    await page
+      .locator('#order-view')
+      .getByRole('article', { name: `Order ${newestFirst[1]}` })
+      .waitFor();
     expect(await page.getByLabel('Order UID').inputValue()).to.equal(newestFirst[1]);
   });
 

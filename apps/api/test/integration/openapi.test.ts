@@ -49,9 +49,7 @@ function resolve(ptr: string): { node: any; ptr: string } {
 }
 
 function documentedOperations(): Array<{ path: string; method: string }> {
-  return Object.entries(doc.paths as Record<string, object>).flatMap(([path, item]) =>
-    METHODS.filter((m) => m in item).map((method) => ({ path, method })),
-  );
+  return Object.entries(doc.paths as Record<string, object>).flatMap(([path, item]) => METHODS.filter((m) => m in item).map((method) => ({ path, method })));
 }
 
 function documentedMethods(path: string): string[] {
@@ -232,7 +230,12 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
               properties: Object.fromEntries(METHODS.map((m) => [m, operationSchema])),
             },
           },
-          components: { type: 'object', propertyNames: { enum: ['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems'] } },
+          components: {
+            type: 'object',
+            propertyNames: {
+              enum: ['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems'],
+            },
+          },
         },
       };
       const validate = new Ajv2020({ strict: true, strictRequired: false }).compile(shape);
@@ -250,10 +253,15 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
         }
       }
       for (const { path, method } of documentedOperations()) {
-        const parameters = [...(doc.paths[path].parameters ?? []), ...(doc.paths[path][method].parameters ?? [])].map((p: any) => (p.$ref ? at(p.$ref.slice(1)) : p));
+        const parameters = [...(doc.paths[path].parameters ?? []), ...(doc.paths[path][method].parameters ?? [])].map((p: any) =>
+          p.$ref ? at(p.$ref.slice(1)) : p,
+        );
         const declared = parameters.filter((p: any) => p.in === 'path');
         const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-        expect(declared.map((p: any) => p.name), `${method.toUpperCase()} ${path} path parameters`).to.have.members(templated);
+        expect(
+          declared.map((p: any) => p.name),
+          `${method.toUpperCase()} ${path} path parameters`,
+        ).to.have.members(templated);
         for (const p of declared) expect(p.required, `${path} parameter ${p.name} is required`).to.equal(true);
       }
     });
@@ -378,7 +386,12 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
 
     it('answers refused writes as documented: 422 with each path, 400, 415, 413', async () => {
       const invalid = await call(api.url, 'POST', '/orders', {
-        json: { ...example, payment: { ...(example.payment as object), amount: 'lots' }, delivery: { ...(example.delivery as object), email: 'nobody' }, surprise: 1 },
+        json: {
+          ...example,
+          payment: { ...(example.payment as object), amount: 'lots' },
+          delivery: { ...(example.delivery as object), email: 'nobody' },
+          surprise: 1,
+        },
       });
       expect(invalid.status).to.equal(422);
       expect(invalid.body.errors.map((e: { path: string }) => e.path)).to.include.members(['/payment/amount', '/delivery/email', '/surprise']);
@@ -397,7 +410,9 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
     it('answers searches as documented: pages with a cursor, and 422 for a bad parameter', async () => {
       const customer = uniqueName('oa-cust');
       for (let i = 0; i < 3; i += 1) {
-        const order = anOrder().with({ order_uid: uid(), customer_id: customer, date_created: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() }).build();
+        const order = anOrder()
+          .with({ order_uid: uid(), customer_id: customer, date_created: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() })
+          .build();
         expect((await call(api.url, 'POST', '/orders', { json: order })).status).to.equal(201);
       }
       const first = await call(api.url, 'GET', `/orders?customer_id=${customer}&limit=2`);

@@ -29,7 +29,9 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
     });
 
     it('exposes Prometheus metrics: request durations by route, reads by tier, outbox backlog, process metrics', async () => {
-      const order = anOrder().with({ order_uid: uniqueName('m').replace(/[^A-Za-z0-9_-]/g, '') }).build();
+      const order = anOrder()
+        .with({ order_uid: uniqueName('m').replace(/[^A-Za-z0-9_-]/g, '') })
+        .build();
       await call(api.url, 'POST', '/orders', { json: order });
       await call(api.url, 'GET', `/orders/${order.order_uid}`);
       await call(api.url, 'GET', `/orders/missing-${order.order_uid}`);

@@ -22,7 +22,9 @@ describe('every write becomes events on the topic (real PostgreSQL and Kafka)', 
     const orderUid = uniqueName('ev').replace(/[^A-Za-z0-9_-]/g, '');
     const order = anOrder().with({ order_uid: orderUid }).build();
     expect((await call(api.url, 'POST', '/orders', { json: order, headers: { 'x-request-id': 'req-create' } })).status).to.equal(201);
-    expect((await call(api.url, 'PUT', `/orders/${orderUid}`, { json: { ...order, entry: 'V2' }, headers: { 'x-request-id': 'req-put' } })).status).to.equal(200);
+    expect((await call(api.url, 'PUT', `/orders/${orderUid}`, { json: { ...order, entry: 'V2' }, headers: { 'x-request-id': 'req-put' } })).status).to.equal(
+      200,
+    );
     expect((await call(api.url, 'DELETE', `/orders/${orderUid}`, { headers: { 'x-request-id': 'req-delete' } })).status).to.equal(204);
 
     const mine = (records: TopicRecord[]) => records.filter((r) => r.key === orderUid);
@@ -87,7 +89,10 @@ describe('every write becomes events on the topic (real PostgreSQL and Kafka)', 
       Array.from({ length: 20 }, async (_, i) => {
         for (;;) {
           const current = await call(api.url, 'GET', `/orders/${orderUid}`);
-          const res = await call(api.url, 'PUT', `/orders/${orderUid}`, { json: { ...order, entry: `W${i}` }, headers: { 'if-match': current.headers.get('etag') ?? '' } });
+          const res = await call(api.url, 'PUT', `/orders/${orderUid}`, {
+            json: { ...order, entry: `W${i}` },
+            headers: { 'if-match': current.headers.get('etag') ?? '' },
+          });
           if (res.status === 200) {
             versionsWon.push(Number(/\d+/.exec(res.headers.get('etag') ?? '')?.[0]));
             return;

@@ -5,12 +5,10 @@ import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } fro
 
 const text = (max = 24) => fc.string({ unit: 'grapheme', minLength: 1, maxLength: max }).filter((s) => !s.includes('\u0000'));
 const money = fc.integer({ min: 0, max: 10_000_000 }); // in cents
-const instant = fc
-  .date({ min: new Date('1971-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
-  .map((d) => {
-    const iso = d.toISOString();
-    return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
-  });
+const instant = fc.date({ min: new Date('1971-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => {
+  const iso = d.toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+});
 
 /** Valid orders of every shape: field contents vary freely, the rules of an order hold. */
 const validOrder = fc

@@ -55,7 +55,9 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
       [uid, 1, 'order.upserted', 'req-1'],
       [uid, 2, 'order.deleted', null],
     ]);
-    expect(rows[0]?.slot).to.equal(rows[1]?.slot).and.to.be.within(0, OUTBOX_SLOTS - 1);
+    expect(rows[0]?.slot)
+      .to.equal(rows[1]?.slot)
+      .and.to.be.within(0, OUTBOX_SLOTS - 1);
     expect(rows.map((r) => JSON.parse(String(r.payload)) as unknown)).to.deep.equal(events);
   });
 
@@ -96,7 +98,9 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
     await appendEvents(db, [anUpsert(uid, 1)]);
     await appendEvents(db, [anUpsert(uid, 2)]);
     await appendEvents(db, [anUpsert(uid, 3)]);
-    await db('outbox').where({ order_uid: uid, version: 1 }).update({ created_at: db.raw(`now() - interval '90 seconds'`) });
+    await db('outbox')
+      .where({ order_uid: uid, version: 1 })
+      .update({ created_at: db.raw(`now() - interval '90 seconds'`) });
 
     const backlog = await meter.backlog();
     expect(backlog.rows).to.equal(3);
@@ -113,7 +117,7 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
       );
     }
 
-    const keys = async (): Promise<string[]> => ((await db('idempotency_keys').orderBy('key').pluck('key')) as string[]);
+    const keys = async (): Promise<string[]> => (await db('idempotency_keys').orderBy('key').pluck('key')) as string[];
 
     it('prunes keys past the retention but keeps fresh keys and claims still held', async () => {
       await insertKey('old-done', 25, 'done', null);

@@ -291,6 +291,9 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect(tail.recordsOf(prefix)).to.have.length(1_000 + 25);
     const published = [first?.stats().published ?? 0, second?.stats().published ?? 0];
     expect(published.reduce((sum, n) => sum + n, 0)).to.equal(1_000);
-    expect(published.every((n) => n > 0), `both relays published (${published.join(' + ')})`).to.equal(true);
+    expect(
+      published.every((n) => n > 0),
+      `both relays published (${published.join(' + ')})`,
+    ).to.equal(true);
   });
 });

@@ -51,7 +51,9 @@ export function anUpsert(orderUid: string, version: number, requestId: string | 
     version,
     occurred_at: OCCURRED_AT,
     request_id: requestId,
-    order: anOrder().with({ order_uid: orderUid, customer_id: `customer-at-v${version}` }).build(),
+    order: anOrder()
+      .with({ order_uid: orderUid, customer_id: `customer-at-v${version}` })
+      .build(),
   };
 }
 

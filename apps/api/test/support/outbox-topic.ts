@@ -86,9 +86,7 @@ export class TopicTail {
 
   /** The records whose key starts with `keyPrefix`, per partition in offset order (so per key in topic order). */
   recordsOf(keyPrefix: string): TopicRecord[] {
-    return this.records
-      .filter((record) => record.key.startsWith(keyPrefix))
-      .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    return this.records.filter((record) => record.key.startsWith(keyPrefix)).sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   }
 
   /** The records of `keyPrefix` grouped by key, each in topic order. */

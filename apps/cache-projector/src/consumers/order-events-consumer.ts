@@ -147,7 +147,8 @@ export class OrderEventsConsumer {
         if (!deadLettered) {
           await this.#options.deadLetters.publish(deadLetters);
           deadLettered = true;
-          for (const letter of deadLetters) this.#logger.warn('record sent to the dead-letter topic', { ...letter.source, reason: letter.reason, error: letter.error });
+          for (const letter of deadLetters)
+            this.#logger.warn('record sent to the dead-letter topic', { ...letter.source, reason: letter.reason, error: letter.error });
         }
         if (!invalidated) {
           await this.#options.invalidations.publish(highestVersions(events));

@@ -16,7 +16,10 @@ export function buildHttpApp({ readiness, metrics }: { readiness: readonly Readi
     res.type(metrics.contentType).send(await metrics.metrics());
   });
   app.use((_req, res) => {
-    res.status(404).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Not found', status: 404 }));
+    res
+      .status(404)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'about:blank', title: 'Not found', status: 404 }));
   });
   return app;
 }

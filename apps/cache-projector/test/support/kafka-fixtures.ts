@@ -8,7 +8,11 @@ const silent = { error: () => undefined, warn: () => undefined, info: () => unde
 
 /** A Kafka client for the test itself (producing, inspecting offsets), quiet unless something breaks. */
 export function testKafka(clientId = 'cache-projector-tests'): KafkaJS.Kafka {
-  return createKafka({ brokers: testEnvironment.kafkaBrokers, clientId, logger: { ...silent, error: (m, meta) => void process.stderr.write(`kafka: ${m} ${JSON.stringify(meta)}\n`) } });
+  return createKafka({
+    brokers: testEnvironment.kafkaBrokers,
+    clientId,
+    logger: { ...silent, error: (m, meta) => void process.stderr.write(`kafka: ${m} ${JSON.stringify(meta)}\n`) },
+  });
 }
 
 /** An order topic (6 partitions, compacted) and its dead-letter topic, both new. */
@@ -31,10 +35,18 @@ export async function deleteTopics(admin: KafkaJS.Admin, topics: string[]): Prom
  * its session expires). Gives up quietly: a left-over group only costs space.
  */
 export async function deleteGroup(admin: KafkaJS.Admin, groupId: string, timeoutMs = 0): Promise<void> {
-  await waitFor(`group ${groupId} to be deleted`, () => admin.deleteGroups([groupId]).then(() => true, () => false), {
-    timeoutMs,
-    intervalMs: 500,
-  }).catch(() => undefined);
+  await waitFor(
+    `group ${groupId} to be deleted`,
+    () =>
+      admin.deleteGroups([groupId]).then(
+        () => true,
+        () => false,
+      ),
+    {
+      timeoutMs,
+      intervalMs: 500,
+    },
+  ).catch(() => undefined);
 }
 
 /** Records as the outbox publisher writes them: keyed by order_uid, with the event headers. */

@@ -13,7 +13,9 @@ export function anUpsert(orderUid: string, version: number): OrderUpserted {
     version,
     occurred_at: OCCURRED_AT,
     request_id: null,
-    order: anOrder().with({ order_uid: orderUid, customer_id: `customer-at-v${version}` }).build(),
+    order: anOrder()
+      .with({ order_uid: orderUid, customer_id: `customer-at-v${version}` })
+      .build(),
   };
 }
 

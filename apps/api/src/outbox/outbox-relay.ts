@@ -117,21 +117,23 @@ const DRAIN_CHECK_INTERVAL_MS = 25;
 const LISTEN_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Locks one slot that has rows, skipping slots other relays hold, so replicas
- * share the slots and a slot is published by one relay at a time. Random order
- * keeps a busy slot from starving the others.
+ * Locks the slots that have rows, skipping slots other relays hold, so
+ * replicas share the slots and a slot is published by one relay at a time.
+ * All of them at once: one Kafka send then carries every slot's rows, which is
+ * what keeps the relay's rate (and the projection lag) independent of how the
+ * rows spread over slots. Random order keeps a busy slot from starving others
+ * when another relay holds some.
  */
-const CLAIM_SLOT_SQL = `
+const CLAIM_SLOTS_SQL = `
   select s.slot from outbox_slots s
    where exists (select 1 from outbox o where o.slot = s.slot)
    order by random()
-   limit 1
    for update of s skip locked`;
 
 /**
  * Publishes the transactional outbox to Kafka, at least once and in order per
- * order: each batch is one slot's oldest rows in `id` order, sent in one
- * producer call, and deleted in the transaction that holds the slot's lock, so
+ * order: each batch is the oldest rows of the slots it claimed, in `id` order,
+ * sent in one producer call, and deleted in the transaction that holds the slots' locks, so
  * rows leave the outbox only once Kafka acknowledged them. A crash between the
  * acknowledgement and the commit publishes the batch again; consumers drop
  * what they already applied by version.
@@ -260,18 +262,19 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one slot's oldest rows; false when no unclaimed slot has rows. */
+  /** Publishes the oldest rows of every unclaimed slot that has some; false when none has. */
   private async publishNextBatch(): Promise<boolean> {
     // Nothing to publish needs no producer: an idle relay must not report Kafka trouble as failed attempts.
     if (this.kafka?.status !== 'connected' && !(await this.outboxHasRows())) return false;
     const producer = await this.connectedProducer();
     const outcome = await this.deps.db.transaction(async (trx) => {
-      const claimed = (await trx.raw(CLAIM_SLOT_SQL)) as { rows: Array<{ slot: number }> };
-      const slot = claimed.rows[0]?.slot;
-      if (slot === undefined) return undefined;
+      const claimed = (await trx.raw(CLAIM_SLOTS_SQL)) as { rows: Array<{ slot: number }> };
+      const slots = claimed.rows.map((row) => row.slot);
+      if (slots.length === 0) return undefined;
+      // In id order across the claimed slots: for each order that is its version order.
       const records = (await trx('outbox')
         .select('id', 'slot', 'order_uid', 'version', 'event_type', 'payload', 'request_id', 'created_at')
-        .where({ slot })
+        .whereIn('slot', slots)
         .orderBy('id')
         .limit(this.options.batchSize)) as OutboxRecord[];
       // Another relay emptied the slot after this statement's snapshot saw rows in it.

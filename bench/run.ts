@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       progress(`── ${suite}`);
       try {
         const suiteRows = await SUITE_RUNNERS[suite](context);
-        for (const row of suiteRows) progress(`${row.path}: ${row.figure}; baseline ${row.baseline}; ratio ${row.ratio}; target ${row.target}: ${verdictOf(row, options.smoke)}`);
+        for (const row of suiteRows)
+          progress(`${row.path}: ${row.figure}; baseline ${row.baseline}; ratio ${row.ratio}; target ${row.target}: ${verdictOf(row, options.smoke)}`);
         rows.push(...suiteRows);
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

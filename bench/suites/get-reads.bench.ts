@@ -96,7 +96,13 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   }
 
   progress(`measuring: ${options.runs} interleaved rounds of ${options.durationSeconds} s at c=${options.connections}`);
-  const results = { bare: [] as LoadResult[], lru: [] as LoadResult[], redis: [] as LoadResult[], postgres: [] as LoadResult[], pgbench: [] as PgbenchResult[] };
+  const results = {
+    bare: [] as LoadResult[],
+    lru: [] as LoadResult[],
+    redis: [] as LoadResult[],
+    postgres: [] as LoadResult[],
+    pgbench: [] as PgbenchResult[],
+  };
   await interleave(options.runs, [
     { name: 'bare express', run: async () => void results.bare.push(await runLoad(load(bare))) },
     { name: 'GET, LRU hit', run: async () => void results.lru.push(await runLoad(load(lru))) },
@@ -116,7 +122,10 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   const lruRatio = medianRatio(rps(results.lru), rps(results.bare));
   const lruP99Ratio = medianRatio(p99(results.lru), p99(results.bare));
   const redisRatio = medianRatio(rps(results.redis), rps(results.lru));
-  const postgresRatio = medianRatio(rps(results.postgres), results.pgbench.map((run) => run.tps));
+  const postgresRatio = medianRatio(
+    rps(results.postgres),
+    results.pgbench.map((run) => run.tps),
+  );
   const profileOf = (apiVariant: ApiVariant) => () => profileApi(context, apiVariant, paths);
   const generatorOnBare = median(results.bare.map((run) => run.cpu.processes.get('load generator') ?? 0));
   const generatorNote =
@@ -134,14 +143,14 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
       figure: `${formatNumber(median(rps(results.lru)))} req/s, p99 ${formatNumber(median(p99(results.lru)), 1)} ms`,
       baseline: `${formatNumber(median(rps(results.bare)))} req/s, p99 ${formatNumber(median(p99(results.bare)), 1)} ms`,
       ratio: `${formatRatio(lruRatio)} req/s; p99 ${formatRatio(lruP99Ratio)}`,
-      target: '≥ 0.80; p99 ≤ 1.5 × the bare app\'s',
+      target: "≥ 0.80; p99 ≤ 1.5 × the bare app's",
       checks: [
         { description: `req/s ratio ${formatRatio(lruRatio)} ≥ 0.80`, met: lruRatio >= 0.8 },
         { description: `p99 ${formatRatio(lruP99Ratio)} the bare app's ≤ 1.5×`, met: lruP99Ratio <= 1.5 },
       ],
       runs: runLines('API', results.lru, 'bare', results.bare.map(describe)),
       notes: [
-        'The API runs in redis mode with a one-hour LRU TTL, so every read is answered from the in-process LRU (Cache-Status: hit; detail=lru) with the order\'s serialised document as cached, through the whole middleware chain (request id, metrics, routing, ETag/If-None-Match).',
+        "The API runs in redis mode with a one-hour LRU TTL, so every read is answered from the in-process LRU (Cache-Status: hit; detail=lru) with the order's serialised document as cached, through the whole middleware chain (request id, metrics, routing, ETag/If-None-Match).",
         ...generatorNote,
       ],
       profileSubject: profileOf(variants.lru),
@@ -177,7 +186,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
         results.pgbench.map((run) => `${formatNumber(run.tps)} tps, latency average ${run.latencyAverageMs} ms`),
       ),
       notes: [
-        'Both caches are off (CACHE_BACKEND=lru with CACHE_LRU_MAX_BYTES=1), so every read runs the repository\'s one-statement read (the SELECT list of apps/api/src/adapters/order-rows.ts) and serialises the order. pgbench runs the same statement for a random seeded uid:',
+        "Both caches are off (CACHE_BACKEND=lru with CACHE_LRU_MAX_BYTES=1), so every read runs the repository's one-statement read (the SELECT list of apps/api/src/adapters/order-rows.ts) and serialises the order. pgbench runs the same statement for a random seeded uid:",
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script:`,
         scriptForReport(readScript),
       ],

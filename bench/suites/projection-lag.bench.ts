@@ -129,14 +129,22 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
           publishLatency.length > 0
             ? `Outbox relay over the whole row, from the API's /metrics: ${publishLatency
                 .map((h) => `${h.metric} mean ${formatNumber(h.meanMs, 2)} ms over ${formatNumber(h.count)} sends`)
-                .join('; ')}${published === undefined ? '' : `, ${formatNumber(published)} events published, ${formatNumber(published / (publishLatency[0]?.count ?? Number.NaN), 1)} per send`}. The relay publishes one outbox slot (of ${OUTBOX_SLOTS}) per transaction, one transaction at a time, and waits for Kafka's acknowledgement inside it; while it works through the other slots, a new row waits, so the lag grows with the number of slots holding rows times the time of one publish transaction.`
+                .join(
+                  '; ',
+                )}${published === undefined ? '' : `, ${formatNumber(published)} events published, ${formatNumber(published / (publishLatency[0]?.count ?? Number.NaN), 1)} per send`}. The relay publishes one outbox slot (of ${OUTBOX_SLOTS}) per transaction, one transaction at a time, and waits for Kafka's acknowledgement inside it; while it works through the other slots, a new row waits, so the lag grows with the number of slots holding rows times the time of one publish transaction.`
             : 'The API exposed no publish-latency histogram on /metrics in this build.',
         ],
         profileSubject: async () => {
           const dir = join(context.profileDir, 'projector-lag');
           const profiledVariant = { ...projectorVariant, name: 'projector-lag-profiled', groupId: `${projectorVariant.groupId}-profiled` };
           context.topics.forgetGroupLater(profiledVariant.groupId);
-          const profiledApi = await startApi(children, stack, { name: 'api-lag-profiled', topic, cacheBackend: 'redis', keyPrefix, invalidationChannel: channel });
+          const profiledApi = await startApi(children, stack, {
+            name: 'api-lag-profiled',
+            topic,
+            cacheBackend: 'redis',
+            keyPrefix,
+            invalidationChannel: channel,
+          });
           const profiled = await startProjector(children, stack, { ...profiledVariant, cpuProfileDir: dir });
           try {
             await runLoad({ url: `${profiledApi.url}/orders`, method: 'POST', body, connections: 16, durationSeconds: 6, overallRate: options.pacedRate });

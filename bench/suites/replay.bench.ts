@@ -64,7 +64,14 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
         context,
         {
           name: 'replay-cache',
-          args: [...(cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir]), 'apps/cache-projector/dist/cli/replay-cache.js', '--topic', from, '--key-prefix', keyPrefix],
+          args: [
+            ...(cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir]),
+            'apps/cache-projector/dist/cli/replay-cache.js',
+            '--topic',
+            from,
+            '--key-prefix',
+            keyPrefix,
+          ],
           env: { ...env, KAFKA_GROUP_ID: `${stack.runId}-replay` },
         },
         'replay finished',

@@ -67,7 +67,12 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
   const [onePort, twoPort] = [await freePort(), await freePort()];
   const config = join(context.tmpDir, 'nginx.conf');
   writeFileSync(config, nginxConfig(context.tmpDir, onePort, twoPort, [first.port, second.port]));
-  const nginx = children.start({ name: 'nginx', command: 'nginx', args: ['-p', context.tmpDir, '-e', join(context.tmpDir, 'error.log'), '-c', config], cores: ANY_CORE });
+  const nginx = children.start({
+    name: 'nginx',
+    command: 'nginx',
+    args: ['-p', context.tmpDir, '-e', join(context.tmpDir, 'error.log'), '-c', config],
+    cores: ANY_CORE,
+  });
   await waitForReady(nginx, `http://127.0.0.1:${onePort}/readyz`);
   await waitForReady(nginx, `http://127.0.0.1:${twoPort}/readyz`);
 
@@ -79,7 +84,13 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
     ['load generator', process.pid],
   ]);
   const connections = options.connections * 2;
-  const load = (port: number, durationSeconds = options.durationSeconds): LoadSpec => ({ url: `http://127.0.0.1:${port}`, connections, durationSeconds, paths, watch });
+  const load = (port: number, durationSeconds = options.durationSeconds): LoadSpec => ({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    durationSeconds,
+    paths,
+    watch,
+  });
   if (!options.smoke) {
     progress('warming up');
     await warmUp(load(twoPort), 2);

@@ -20,7 +20,9 @@ export interface ProfileSummary {
 
 /** Summarises the newest `.cpuprofile` of `dir` (written by `node --cpu-prof`) by self time. */
 export function summariseCpuProfile(dir: string, top = 12): ProfileSummary | undefined {
-  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort();
   const file = files.at(-1);
   if (file === undefined) return undefined;
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[] };

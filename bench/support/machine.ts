@@ -14,7 +14,9 @@ export async function describeMachine(context: BenchContext): Promise<Array<[str
   const redisInfo = String(await context.redis.sendCommand(['INFO', 'server']).catch(() => ''));
   const kafkaLibs = join(ROOT, '.local', 'kafka', 'libs');
   const kafkaJar = existsSync(kafkaLibs) ? readdirSync(kafkaLibs).find((name) => /^kafka-server-[\d.]+\.jar$/.test(name)) : undefined;
-  const load = loadavg().map((value) => value.toFixed(2)).join(', ');
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   return [
     ['CPU', `${model}${mhz ? ` @ ${Math.round(Number(mhz))} MHz` : ''}, ${cpus().length} cores (nproc --all)`],
     ['Memory', `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`],

@@ -69,7 +69,10 @@ export function writeReadScript(dir: string, uidPrefix: string, orders: number):
 export function writeCreateScript(dir: string, order: Order, payload: string, slots: number, channel: string): string {
   const uid = `('pgb-' || :client_id::text || '-' || :r::text)`;
   const row = (values: object): string => Object.values(values).map(literal).join(', ');
-  const columns = (values: object): string => Object.keys(values).map((name) => `"${name}"`).join(', ');
+  const columns = (values: object): string =>
+    Object.keys(values)
+      .map((name) => `"${name}"`)
+      .join(', ');
   const { order_uid: _uid, delivery, payment, items, ...columnsOfOrder } = order;
   const orderValues = { ...columnsOfOrder, version: 1 };
   const itemRows = items.map((item, position) => ({ position, ...item }));

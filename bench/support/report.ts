@@ -58,7 +58,10 @@ export function renderReport(input: ReportInput): string {
     '',
   );
   if (input.smoke) {
-    lines.push('**Smoke run**: each row ran once for a second or two with tiny counts. The figures only show that every benchmark still runs; no target is checked.', '');
+    lines.push(
+      '**Smoke run**: each row ran once for a second or two with tiny counts. The figures only show that every benchmark still runs; no target is checked.',
+      '',
+    );
   }
   lines.push(
     `Every figure is the median of ${input.runs} interleaved run${input.runs === 1 ? '' : 's'} of ${input.durationSeconds} s (the order of subject and baseline alternates from run to run),`,
@@ -106,13 +109,17 @@ export function renderReport(input: ReportInput): string {
     for (const note of input.generalNotes) lines.push(`- ${note}`);
     lines.push('');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function renderProfile(profile: ProfileSummary): string[] {
   const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
   const busy = 1 - profile.idleShare;
-  const verdict = busy >= 0.85 ? ', so it is CPU-bound' : busy <= 0.6 ? ', so most of the time it waits on something outside it (I/O, the databases, the scheduler)' : '';
+  const verdict =
+    busy >= 0.85 ? ', so it is CPU-bound' : busy <= 0.6 ? ', so most of the time it waits on something outside it (I/O, the databases, the scheduler)' : '';
   const leaders = profile.byOwner
     .slice(0, 3)
     .map(({ owner, share }) => `${owner} ${percent(share)}`)

@@ -27,7 +27,7 @@ export class ApiMetrics {
     });
     this.publishLatency = new prometheus.Histogram({
       name: 'outbox_publish_duration_seconds',
-      help: 'Time from an outbox row being written to Kafka acknowledging it.',
+      help: 'Duration of one outbox publish: the Kafka send of a batch until every broker acknowledged it.',
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     });

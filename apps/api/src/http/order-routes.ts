@@ -153,7 +153,8 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
         res.status(304).end();
         return;
       }
-      res.status(200).type('application/json').send(view.json);
+      res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.send(view.json);
     })
     .put(async (req, res) => {
       const uid = uidOf(req);

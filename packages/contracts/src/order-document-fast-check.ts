@@ -36,7 +36,7 @@ export function objectCheck<T extends object>(checks: FieldChecks<T>): (value: u
       if (check === undefined || !check((value as Record<string, unknown>)[key])) return false;
       seen += 1;
     }
-    return seen >= size - 1;
+    return seen === size;
   };
 }
 

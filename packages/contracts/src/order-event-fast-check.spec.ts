@@ -385,24 +385,25 @@ describe('the decode fast path (isPlainValidOrderEvent)', () => {
       key: fc.constantFrom('extra', 'order', 'type', '', '__proto__', 'constructor', 'toString', 'items'),
     });
 
-    /** Applies a mutation in place; 'plain' ones keep a valid event valid, mostly. */
+    const INTEGER_FIELDS = new Set(['status', 'sm_id', 'oof_shard', 'version']);
+
+    /** `value` shaped to keep `field` valid, mostly; undefined where it cannot serve. */
+    function plainReplacement(field: string, current: unknown, value: unknown): unknown {
+      if (typeof current === 'number' && typeof value === 'number') return INTEGER_FIELDS.has(field) ? Math.trunc(Math.abs(value)) + 1 : value;
+      if (typeof current === 'string' && typeof value === 'string' && !FORMATTED_FIELDS.has(field) && !/[\0\uD800-\uDFFF]/.test(value)) return value;
+      return undefined;
+    }
+
+    /** Applies a mutation in place. */
     function mutate(event: unknown, { kind, pick, value, key }: Mutation): void {
-      const all = leaves(event);
       if (kind === 'plain' || kind === 'any' || kind === 'delete') {
+        const all = leaves(event);
         const pointer = all[pick % all.length];
         if (pointer === undefined || pointer === '') return;
-        const current = valueAt(event, pointer);
-        const field = parentAndKey(pointer)[1];
-        if (kind === 'delete') setAt(event, pointer, undefined);
-        else if (kind === 'any') setAt(event, pointer, value);
-        else if (typeof current === 'number' && typeof value === 'number')
-          setAt(
-            event,
-            pointer,
-            field === 'status' || field === 'sm_id' || field === 'oof_shard' || field === 'version' ? Math.trunc(Math.abs(value)) + 1 : value,
-          );
-        else if (typeof current === 'string' && typeof value === 'string' && !FORMATTED_FIELDS.has(field) && !/[\0\uD800-\uDFFF]/.test(value))
-          setAt(event, pointer, value);
+        if (kind === 'delete') return setAt(event, pointer, undefined);
+        if (kind === 'any') return setAt(event, pointer, value);
+        const replacement = plainReplacement(parentAndKey(pointer)[1], valueAt(event, pointer), value);
+        if (replacement !== undefined) setAt(event, pointer, replacement);
         return;
       }
       const objects = containers(event);

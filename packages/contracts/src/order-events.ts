@@ -100,8 +100,9 @@ const isPlainDelete = objectCheck<OrderDeleted>({ ...envelopeChecks, type: (valu
 
 /**
  * True only when validateOrderEvent certainly accepts the value and would
- * return it unchanged; false means "ask joi", which gives the verdict and the
- * messages. Meant for JSON.parse output: plain objects, arrays and primitives.
+ * return an equal copy of it; false means "ask joi", which gives the verdict
+ * and the messages. Meant for what JSON.parse makes: plain objects, arrays and
+ * primitives.
  */
 export function isPlainValidOrderEvent(value: unknown): value is OrderEvent {
   const type = isObject(value) ? value['type'] : undefined;

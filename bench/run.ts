@@ -4,7 +4,7 @@
  * report. Meant to run pinned to the load generator's core (scripts/bench does).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchContext } from './support/bench-context.js';
 import { loadCommands } from './support/http-load.js';
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
     failures,
     generalNotes: GENERAL_NOTES,
   });
-  const output = join(ROOT, options.output);
+  const output = resolve(ROOT, options.output);
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, report);
   console.log(`\n${renderConsoleSummary(rows, options.smoke)}\n`);

@@ -23,9 +23,9 @@ kafka_configure() {
     "$ROOT/infra/kafka/server.properties" >"$KAFKA_HOME/server.properties"
   cp "$ROOT/infra/kafka/log4j2.properties" "$KAFKA_HOME/log4j2.properties"
   if [ ! -f "$KAFKA_HOME/data/meta.properties" ]; then
-    java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" \
+    java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$KAFKA_HOME" \
       kafka.tools.StorageTool format --ignore-formatted \
-      -t "$(java -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
+      -t "$(java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$KAFKA_HOME" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
       -c "$KAFKA_HOME/server.properties" >/dev/null || die "could not format Kafka storage"
   fi
 }

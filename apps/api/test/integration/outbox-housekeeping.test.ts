@@ -7,7 +7,8 @@ import { appendToOutbox, OUTBOX_CHANNEL, outboxSlotOf } from '../../src/outbox/k
 import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
 import { pruneIdempotencyKeys } from '../../src/outbox/prune-idempotency-keys.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
-import { anUpsert, aDelete, appendEvents, createPrivateDatabase, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { appendEvents, createPrivateDatabase, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 import { quietKafkaLog } from '../support/outbox-topic.js';
 
 describe('outbox housekeeping (real PostgreSQL)', () => {

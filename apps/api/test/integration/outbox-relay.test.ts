@@ -6,16 +6,8 @@ import { createKafka, reliableProducerConfig, type KafkaJS } from '@order-servic
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
 import { OutboxRelay, type OutboxRelayDeps, type OutboxRelayOptions } from '../../src/outbox/outbox-relay.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
-import {
-  aDelete,
-  anUpsert,
-  appendEvents,
-  createPrivateDatabase,
-  outboxRowCount,
-  RecordingLog,
-  waitFor,
-  type PrivateDatabase,
-} from '../support/outbox-fixtures.js';
+import { appendEvents, createPrivateDatabase, outboxRowCount, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 import { KafkaGate } from '../support/outbox-kafka-gate.js';
 import { appliedVersions, createOrdersTopic, quietKafkaLog, TopicTail, type TopicRecord } from '../support/outbox-topic.js';
 

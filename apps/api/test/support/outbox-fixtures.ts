@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import type { OrderDeleted, OrderEvent, OrderUpserted } from '@order-service/contracts';
-import { anOrder } from '@order-service/domain';
-import { createDatabase, ensureDatabase, migrateLatest } from '@order-service/infra';
+import type { OrderEvent } from '@order-service/contracts';
+import { createDatabase, migrateLatest } from '@order-service/infra';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
 import type { OutboxRelayLog } from '../../src/outbox/outbox-relay.js';
-import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+import { createTestDatabase } from './api-harness.js';
 
 /** A migrated database of one test file, so files running side by side never share an outbox. */
 export interface PrivateDatabase {
@@ -17,59 +16,19 @@ export interface PrivateDatabase {
 }
 
 export async function createPrivateDatabase(prefix: string): Promise<PrivateDatabase> {
-  const url = new URL(testEnvironment.databaseUrl);
-  url.pathname = `/${uniqueName(prefix).replaceAll('-', '_')}`;
-  await ensureDatabase(url.toString());
-  const db = createDatabase({ url: url.toString(), poolMax: 10, applicationName: 'it-outbox' });
+  const database = await createTestDatabase(prefix.replaceAll('-', '_'));
+  const db = createDatabase({ url: database.url, poolMax: 10, applicationName: 'it-outbox' });
   await migrateLatest(db);
   return {
-    url: url.toString(),
+    url: database.url,
     db,
     async drop() {
       await db.destroy();
-      const adminUrl = new URL(url);
-      adminUrl.pathname = '/postgres';
-      const admin = createDatabase({ url: adminUrl.toString(), poolMax: 1 });
-      try {
-        await admin.raw(`drop database if exists "${url.pathname.slice(1)}" with (force)`);
-      } finally {
-        await admin.destroy();
-      }
+      await database.drop();
     },
   };
 }
 
-const OCCURRED_AT = '2025-01-01T00:00:00.000Z';
-
-/** An upsert whose document differs per version. */
-export function anUpsert(orderUid: string, version: number, requestId: string | null = null): OrderUpserted {
-  return {
-    schema_version: 1,
-    type: 'order.upserted',
-    event_id: `${orderUid}-upserted-${version}`,
-    order_uid: orderUid,
-    version,
-    occurred_at: OCCURRED_AT,
-    request_id: requestId,
-    order: anOrder()
-      .with({ order_uid: orderUid, customer_id: `customer-at-v${version}` })
-      .build(),
-  };
-}
-
-export function aDelete(orderUid: string, version: number, requestId: string | null = null): OrderDeleted {
-  return {
-    schema_version: 1,
-    type: 'order.deleted',
-    event_id: `${orderUid}-deleted-${version}`,
-    order_uid: orderUid,
-    version,
-    occurred_at: OCCURRED_AT,
-    request_id: requestId,
-  };
-}
-
-/** Appends the events in one transaction, as one write would. */
 export async function appendEvents(db: Knex, events: readonly OrderEvent[]): Promise<void> {
   await db.transaction(async (trx) => {
     for (const event of events) await appendToOutbox(trx, event);

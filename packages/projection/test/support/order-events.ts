@@ -4,7 +4,7 @@ import { anOrder } from '@order-service/domain';
 const OCCURRED_AT = '2025-01-01T00:00:00.000Z';
 
 /** An upsert whose document differs per version, so a stale write that slipped through shows in the JSON. */
-export function anUpsert(orderUid: string, version: number): OrderUpserted {
+export function anUpsert(orderUid: string, version: number, requestId: string | null = null): OrderUpserted {
   return {
     schema_version: 1,
     type: 'order.upserted',
@@ -12,14 +12,14 @@ export function anUpsert(orderUid: string, version: number): OrderUpserted {
     order_uid: orderUid,
     version,
     occurred_at: OCCURRED_AT,
-    request_id: null,
+    request_id: requestId,
     order: anOrder()
       .with({ order_uid: orderUid, customer_id: `customer-at-v${version}` })
       .build(),
   };
 }
 
-export function aDelete(orderUid: string, version: number): OrderDeleted {
+export function aDelete(orderUid: string, version: number, requestId: string | null = null): OrderDeleted {
   return {
     schema_version: 1,
     type: 'order.deleted',
@@ -27,7 +27,7 @@ export function aDelete(orderUid: string, version: number): OrderDeleted {
     order_uid: orderUid,
     version,
     occurred_at: OCCURRED_AT,
-    request_id: null,
+    request_id: requestId,
   };
 }
 

@@ -93,11 +93,11 @@ ensure_kafka() {
 
 # Databases, schema and topic: the seed's migrator and topic-init steps.
 ensure_schema() { # database-url
-  (cd "$ROOT" && DATABASE_URL="$1" tsx infra/src/cli/migrate.ts latest) || die "migrations failed on $1"
+  (cd "$ROOT" && DATABASE_URL="$1" tsx --conditions=source infra/src/cli/migrate.ts latest) || die "migrations failed on $1"
 }
 
 ensure_topics() {
-  (cd "$ROOT" && tsx infra/src/cli/create-topics.ts) || die "topic creation failed"
+  (cd "$ROOT" && tsx --conditions=source infra/src/cli/create-topics.ts) || die "topic creation failed"
 }
 
 ensure_stack() {

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OUTBOX_CHANNEL } from '../../apps/api/src/outbox/knex-outbox.js';
-import { encodeOrderEvent, SCHEMA_VERSION } from '../../packages/contracts/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { OUTBOX_SLOTS } from '../../infra/src/index.js';
 import type { BenchContext, Database } from '../support/bench-context.js';
@@ -53,17 +51,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
   const clients = options.writeConnections;
 
   const template = templateOrder();
-  const payload = encodeOrderEvent({
-    schema_version: SCHEMA_VERSION,
-    type: 'order.upserted',
-    event_id: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293',
-    order_uid: 'pgb-0-0000000000000000000',
-    version: 1,
-    occurred_at: new Date().toISOString(),
-    request_id: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293',
-    order: { ...template, order_uid: 'pgb-0-0000000000000000000' },
-  }).toString('utf8');
-  const script = writeCreateScript(context.tmpDir, template, payload, OUTBOX_SLOTS, OUTBOX_CHANNEL);
+  const script = writeCreateScript(context.tmpDir, template, OUTBOX_SLOTS);
   await context.pgbenchDb.raw('truncate orders, order_tombstones, outbox, idempotency_keys cascade');
 
   progress('starting the API');
@@ -150,7 +138,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         ),
       ],
       notes: [
-        'Each POST validates the body, assigns a UUIDv7 uid, and in one transaction takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox with pg_notify; the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statements with the same values in a database of its own (so that no relay publishes its rows), one transaction per order:',
+        'Each POST validates the body, assigns a UUIDv7 uid, and runs one statement (apps/api/src/adapters/create-order-statement.ts) that takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox with pg_notify; the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statement with the same values in a database of its own (so that no relay publishes its rows), one per order:',
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script (bench/support/pgbench.ts writes it; the payload is the template's encoded event):`,
         scriptForReport(script),
         `The paced runs send ${options.pacedRate} orders/s over 16 connections (autocannon overallRate); latencies are corrected for coordinated omission.`,

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
 import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { runToCompletion, type ChildProcesses } from './child-processes.js';
@@ -61,36 +62,25 @@ export function writeReadScript(dir: string, uidPrefix: string, orders: number):
 }
 
 /**
- * The statements the API's POST /orders runs in its transaction (see
- * KnexOrderRepository.create and appendToOutbox): take the tombstone, insert
- * the order, its delivery, payment and items, and append the event to the
- * outbox with its notification, under a uid no other transaction uses.
+ * The statement the API's POST /orders runs (CREATE_ORDER_SQL with the
+ * values createOrderValues gives for `order`), under a uid no other
+ * transaction uses and a random outbox slot. Every `?` of the statement is a
+ * placeholder (it uses no jsonb `?` operator), so they are replaced in order.
  */
-export function writeCreateScript(dir: string, order: Order, payload: string, slots: number, channel: string): string {
-  const uid = `('pgb-' || :client_id::text || '-' || :r::text)`;
-  const row = (values: object): string => Object.values(values).map(literal).join(', ');
-  const columns = (values: object): string =>
-    Object.keys(values)
-      .map((name) => `"${name}"`)
-      .join(', ');
-  const { order_uid: _uid, delivery, payment, items, ...columnsOfOrder } = order;
-  const orderValues = { ...columnsOfOrder, version: 1 };
-  const itemRows = items.map((item, position) => ({ position, ...item }));
-  const firstItem = itemRows[0] ?? {};
-  const statements = [
-    '\\set r random(1, 4611686018427387903)',
-    `\\set slot random(0, ${slots - 1})`,
-    'begin;',
-    `delete from "order_tombstones" where "order_uid" = ${uid} returning "version";`,
-    `insert into "orders" ("order_uid", ${columns(orderValues)}) values (${uid}, ${row(orderValues)}) on conflict ("order_uid") do nothing returning "version", "updated_at";`,
-    `insert into "deliveries" ("order_uid", ${columns(delivery)}) values (${uid}, ${row(delivery)});`,
-    `insert into "payments" ("order_uid", ${columns(payment)}) values (${uid}, ${row(payment)});`,
-    `insert into "items" ("order_uid", ${columns(firstItem)}) values ${itemRows.map((item) => `(${uid}, ${row(item)})`).join(', ')};`,
-    `with appended as (insert into outbox (slot, order_uid, version, event_type, payload, request_id) values (:slot, ${uid}, 1, 'order.upserted', ${literal(payload)}, null) returning slot) select pg_notify(${literal(channel)}, slot::text) from appended;`,
-    'commit;',
-  ];
+export function writeCreateScript(dir: string, order: Order, slots: number): string {
+  const values = createOrderValues(order, { requestId: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293' });
+  const rendered = {
+    ...(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, literal(value)])) as Record<keyof typeof values, string>),
+    orderUid: `('pgb-' || :client_id::text || '-' || :r::text)`,
+    slot: ':slot',
+  };
+  const placeholders = createOrderBindings(rendered);
+  let next = 0;
+  const statement = oneLine(CREATE_ORDER_SQL).replace(/\?/g, () => placeholders[next++] ?? '?');
+  if (next !== placeholders.length) throw new Error(`CREATE_ORDER_SQL has ${next} placeholders for ${placeholders.length} values`);
+  const lines = ['\\set r random(1, 4611686018427387903)', `\\set slot random(0, ${slots - 1})`, `${statement};`];
   const path = join(dir, 'create-order.sql');
-  writeFileSync(path, `${statements.join('\n')}\n`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 }
 

@@ -15,6 +15,7 @@ import { buildHttpApp } from './http/app.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
+import { jsonBody } from './http/json-body.js';
 import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
@@ -105,11 +106,10 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
 
   const app = buildHttpApp({
     logger,
-    bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     routers: [
-      webRoutes(),
       orderRoutes({
+        body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
         deleteOrder: new DeleteOrder(orders),
@@ -117,6 +117,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         reader,
         cursors: new CursorCodec(config.search.cursorSecret),
       }),
+      webRoutes(),
     ],
     mapKnownError,
     metrics,

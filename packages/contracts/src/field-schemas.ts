@@ -92,3 +92,6 @@ export function isDateTime(value: unknown): value is string {
 function twoDigits(value: string, index: number): number {
   return (value.charCodeAt(index) - DIGIT_ZERO) * 10 + value.charCodeAt(index + 1) - DIGIT_ZERO;
 }
+
+/** Upper bound on items per order, to keep one document (and one event) reasonably small. */
+export const MAX_ITEMS = 1000;

@@ -4,4 +4,12 @@ export { ContractError, EventDecodeError, EventEncodeError } from './errors.js';
 export type { EventDecodeReason } from './errors.js';
 export { MAX_ITEMS, orderDraftSchema, orderSchema, validateOrder, validateOrderDraft } from './order-document.js';
 export type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
-export { SCHEMA_VERSION, decodeOrderEvent, encodeOrderEvent, orderDeletedSchema, orderUpsertedSchema, validateOrderEvent } from './order-events.js';
+export {
+  SCHEMA_VERSION,
+  decodeOrderEvent,
+  encodeOrderEvent,
+  serializeOrderEvent,
+  orderDeletedSchema,
+  orderUpsertedSchema,
+  validateOrderEvent,
+} from './order-events.js';

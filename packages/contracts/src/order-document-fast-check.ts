@@ -1,6 +1,5 @@
-import type { Delivery, Item, Order, Payment } from '@order-service/domain';
-import { isDateTime, isOrderUid, isText } from './field-schemas.js';
-import { MAX_ITEMS } from './order-document.js';
+import type { Delivery, Item, Order, OrderDraft, Payment } from '@order-service/domain';
+import { isDateTime, isOrderUid, isText, MAX_ITEMS } from './field-schemas.js';
 
 // The fast path of decoding: plain predicates that say true only when
 // orderSchema certainly accepts a value as is, at a fraction of joi's cost.
@@ -15,28 +14,32 @@ export type FieldCheck = (value: unknown) => boolean;
 export type FieldChecks<T> = { readonly [K in keyof T]-?: FieldCheck };
 
 /**
- * A guard for an object schema with these keys, all required, no others
- * (joi's default). It reads each key once, through for...in, so a key is
- * checked the way joi reads it: joi copies the own enumerable keys and reads
- * through the prototype, which for...in sees too. Only objects whose
- * prototype is Object.prototype or null pass, as JSON.parse makes them: a
- * class's accessors could make joi's copy differ from what this reads.
- * Accessors and proxies on the value itself are outside what this is for.
+ * A guard for an object schema with these keys, all required but the
+ * `optional` ones, and no others (joi's default). It reads each key once,
+ * through for...in, so a key is checked the way joi reads it: joi copies the
+ * own enumerable keys and reads through the prototype, which for...in sees
+ * too. Only objects whose prototype is Object.prototype or null pass, as
+ * JSON.parse makes them: a class's accessors could make joi's copy differ from
+ * what this reads. Accessors and proxies on the value itself are outside what
+ * this is for. An optional key that is present is checked like any other
+ * (joi refuses an explicit undefined only under `presence: required`, so the
+ * checks, which all refuse undefined, stay on the strict side).
  */
-export function objectCheck<T extends object>(checks: FieldChecks<T>): (value: unknown) => value is T {
+export function objectCheck<T extends object>(checks: FieldChecks<T>, optional: readonly (keyof T & string)[] = []): (value: unknown) => value is T {
   const checkOf = new Map<string, FieldCheck>(Object.entries<FieldCheck>(checks));
-  const size = checkOf.size;
+  const optionalKeys = new Set<string>(optional);
+  const required = checkOf.size - optionalKeys.size;
   return (value: unknown): value is T => {
     if (typeof value !== 'object' || value === null) return false;
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return false;
-    let seen = 0;
+    let seenRequired = 0;
     for (const key in value) {
       const check = checkOf.get(key);
       if (check === undefined || !check((value as Record<string, unknown>)[key])) return false;
-      seen += 1;
+      if (!optionalKeys.has(key)) seenRequired += 1;
     }
-    return seen === size;
+    return seenRequired === required;
   };
 }
 
@@ -123,8 +126,7 @@ function isItems(value: unknown): value is Item[] {
   return true;
 }
 
-/** True only when `orderSchema` certainly accepts the value as is; false means "ask joi". */
-export const isPlainValidOrder = objectCheck<Order>({
+const orderChecks = {
   order_uid: isOrderUid,
   track_number: text(128),
   entry: text(64),
@@ -139,4 +141,10 @@ export const isPlainValidOrder = objectCheck<Order>({
   items: isItems,
   date_created: isDateTime,
   internal_signature: textOrEmpty(512),
-});
+} satisfies FieldChecks<Order>;
+
+/** True only when `orderSchema` certainly accepts the value as is; false means "ask joi". */
+export const isPlainValidOrder = objectCheck<Order>(orderChecks);
+
+/** True only when `orderDraftSchema` certainly accepts the value as is: the order, where the server fields may be absent. */
+export const isPlainValidOrderDraft = objectCheck<OrderDraft>(orderChecks, ['order_uid', 'date_created', 'internal_signature']);

@@ -3,7 +3,10 @@ import type { Delivery, Item, Order, OrderDraft, Payment } from '@order-service/
 import Joi from 'joi';
 import { fieldErrorsOf, STRICT_PREFERENCES } from './field-errors.js';
 import type { ValidationResult } from './field-errors.js';
-import { dateTimeSchema, orderUidSchema, text } from './field-schemas.js';
+import { dateTimeSchema, MAX_ITEMS, orderUidSchema, text } from './field-schemas.js';
+import { isPlainValidOrder, isPlainValidOrderDraft } from './order-document-fast-check.js';
+
+export { MAX_ITEMS } from './field-schemas.js';
 
 const decimal = Joi.number().required();
 const integer = Joi.number().integer().required();
@@ -44,9 +47,6 @@ const itemSchema = Joi.object<Item, true>({
   brand: text(256).required(),
   status: integer,
 });
-
-/** Upper bound on items per order, to keep one document (and one event) reasonably small. */
-export const MAX_ITEMS = 1000;
 
 const clientFields = {
   track_number: text(128).required(),
@@ -91,17 +91,31 @@ export const orderSchema = Joi.object<Order, true>({
 
 /** The full verdict on an order a client writes: schema problems, or else broken domain rules. */
 export function validateOrderDraft(input: unknown): ValidationResult<OrderDraft> {
-  return validateOrderDocument(orderDraftSchema, input);
+  return validateOrderDocument(orderDraftSchema, isPlainValidOrderDraft, input);
 }
 
 /** The full verdict on a stored order: schema problems, or else broken domain rules. */
 export function validateOrder(input: unknown): ValidationResult<Order> {
-  return validateOrderDocument(orderSchema, input);
+  return validateOrderDocument(orderSchema, isPlainValidOrder, input);
 }
 
-function validateOrderDocument<T extends OrderDraft>(schema: Joi.ObjectSchema<T>, input: unknown): ValidationResult<T> {
-  const { error, value } = schema.validate(input);
-  if (error !== undefined) return { ok: false, errors: fieldErrorsOf(error) };
+/**
+ * The schema's verdict, asking joi only when the fast check cannot vouch for
+ * the input as is (it then equals what joi would return), then the domain rules.
+ */
+function validateOrderDocument<T extends OrderDraft>(
+  schema: Joi.ObjectSchema<T>,
+  isPlainValid: (input: unknown) => input is T,
+  input: unknown,
+): ValidationResult<T> {
+  let value: T;
+  if (isPlainValid(input)) {
+    value = input;
+  } else {
+    const result = schema.validate(input);
+    if (result.error !== undefined) return { ok: false, errors: fieldErrorsOf(result.error) };
+    value = result.value;
+  }
   const violations = checkOrderRules(value);
   if (violations.length > 0) return { ok: false, errors: violations.map(({ path, message }) => ({ path, message })) };
   return { ok: true, value };

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { describe, it } from 'mocha';
 import { EventDecodeError } from './errors.js';
 import { dateTimeSchema, isDateTime } from './field-schemas.js';
-import { isPlainValidOrder } from './order-document-fast-check.js';
-import { MAX_ITEMS, orderSchema } from './order-document.js';
+import { isPlainValidOrder, isPlainValidOrderDraft } from './order-document-fast-check.js';
+import { MAX_ITEMS, orderDraftSchema, orderSchema } from './order-document.js';
 import { decodeOrderEvent, isPlainValidOrderEvent, SCHEMA_VERSION, validateOrderEvent } from './order-events.js';
 import type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
 
@@ -439,6 +439,29 @@ describe('the decode fast path (isPlainValidOrderEvent)', () => {
         { numRuns: 1500 },
       );
       // A fast path that says false to everything is sound too, and useless: make sure both answers were exercised.
+      expect(accepted, `${accepted} of ${runs} accepted`).to.be.within(runs * 0.2, runs * 0.8);
+    });
+
+    it('for drafts: the orders of those events with any of the server fields left out', function () {
+      this.timeout(60_000);
+      let accepted = 0;
+      let runs = 0;
+      fc.assert(
+        fc.property(event, fc.subarray(['order_uid', 'date_created', 'internal_signature']), (value, leftOut) => {
+          const order = isObject(value) ? value['order'] : undefined;
+          if (!isObject(order)) return;
+          runs += 1;
+          const draft: JsonObject = { ...order };
+          for (const key of leftOut) delete draft[key];
+          if (isPlainValidOrderDraft(draft)) {
+            accepted += 1;
+            const { error, value: validated } = orderDraftSchema.validate(draft);
+            expect(error, JSON.stringify(draft)).to.equal(undefined);
+            expect(validated).to.deep.equal(draft);
+          }
+        }),
+        { numRuns: 1500 },
+      );
       expect(accepted, `${accepted} of ${runs} accepted`).to.be.within(runs * 0.2, runs * 0.8);
     });
 

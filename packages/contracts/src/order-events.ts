@@ -124,11 +124,18 @@ export function validateOrderEvent(input: unknown): ValidationResult<OrderEvent>
   return { ok: true, value: value as OrderEvent };
 }
 
+/** The event as JSON text; throws EventEncodeError rather than write down an invalid event. */
+export function serializeOrderEvent(event: OrderEvent): string {
+  if (!isPlainValidOrderEvent(event)) {
+    const result = validateOrderEvent(event);
+    if (!result.ok) throw new EventEncodeError(result.errors);
+  }
+  return JSON.stringify(event);
+}
+
 /** The event as the UTF-8 JSON message value; throws EventEncodeError rather than publish an invalid event. */
 export function encodeOrderEvent(event: OrderEvent): Buffer {
-  const result = validateOrderEvent(event);
-  if (!result.ok) throw new EventEncodeError(result.errors);
-  return Buffer.from(JSON.stringify(event), 'utf8');
+  return Buffer.from(serializeOrderEvent(event), 'utf8');
 }
 
 /** Reads a message value; throws EventDecodeError, whose `reason` says why, for anything but a valid event of this schema version. */

@@ -3,6 +3,7 @@ import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, ty
 import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
+import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { translateDatabaseError } from './database-errors.js';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
@@ -11,23 +12,32 @@ export class KnexOrderRepository implements OrderRepository {
   constructor(private readonly db: Knex) {}
 
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
-    return this.write(async (trx) => {
-      const row = await this.insertNew(trx, order);
+    const bindings = createOrderBindings(createOrderValues(order, context));
+    const insert = async (db: Knex | Knex.Transaction): Promise<VersionedOrder> => {
+      const result = (await db.raw(CREATE_ORDER_SQL, bindings)) as { rows: Array<{ version: number; updated_at: Date }> };
+      const row = result.rows[0];
       if (!row) throw new OrderAlreadyExists(order.order_uid);
-      const stored: VersionedOrder = { order, version: row.version, updatedAt: row.updated_at };
-      await appendToOutbox(trx, orderUpserted(stored, context));
-      if (idempotency) {
-        const response = idempotency.render(stored);
-        await trx('idempotency_keys')
-          .where({ key: idempotency.key })
-          .update({
-            state: 'done',
-            response_status: response.status,
-            response_headers: JSON.stringify(response.headers),
-            response_body: response.body,
-            locked_until: null,
-          });
+      return { order, version: row.version, updatedAt: row.updated_at };
+    };
+    if (!idempotency) {
+      try {
+        return await insert(this.db);
+      } catch (error) {
+        throw translateDatabaseError(error);
       }
+    }
+    return this.write(async (trx) => {
+      const stored = await insert(trx);
+      const response = idempotency.render(stored);
+      await trx('idempotency_keys')
+        .where({ key: idempotency.key })
+        .update({
+          state: 'done',
+          response_status: response.status,
+          response_headers: JSON.stringify(response.headers),
+          response_body: response.body,
+          locked_until: null,
+        });
       return stored;
     });
   }

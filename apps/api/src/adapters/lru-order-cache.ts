@@ -24,7 +24,8 @@ export class LruOrderCache implements ProjectionStore {
     this.entries = new LRUCache<string, CachedOrder>({
       max: maxEntries,
       maxSize: maxBytes,
-      sizeCalculation: (entry, key) => key.length + (entry.state === 'present' ? entry.json.length : 0) + 64,
+      // A served entry is held twice, as the string (up to 2 bytes a character) and as the UTF-8 bytes its first hit makes.
+      sizeCalculation: (entry, key) => key.length + (entry.state === 'present' ? 2 * entry.json.length + Buffer.byteLength(entry.json, 'utf8') : 0) + 64,
       ...(ttlMs > 0 && { ttl: ttlMs, updateAgeOnGet: false }),
     });
   }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ProjectionStore } from '@order-service/projection';
+import type { CachedOrder, ProjectionStore } from '@order-service/projection';
 import { orderUpserted } from '../use-cases/order-events.js';
 import type { OrderRepository } from '../use-cases/order-repository.js';
 import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
@@ -28,13 +28,15 @@ export interface TieredOrderReaderOptions {
  * cached copy older than that is not served: a client always reads its own
  * writes from the replica that took them, even while the projector lags.
  */
-function modifiedAt(iso: string | undefined): { modifiedAt?: Date } {
-  return iso ? { modifiedAt: new Date(iso) } : {};
+function viewOf(entry: CachedOrder & { state: 'present' }, tier: OrderView['tier']): OrderView {
+  return { body: Buffer.from(entry.json, 'utf8'), version: entry.version, ...(entry.modifiedAt && { modifiedAt: new Date(entry.modifiedAt) }), tier };
 }
 
 export class TieredOrderReader implements OrderReader {
   private readonly inFlight = new Map<string, Promise<OrderView | null>>();
   private readonly written = new LRUCache<string, number>({ max: 100_000, ttl: 60_000 });
+  /** The view of each LRU entry, made on its first hit: entries are immutable, so every later hit serves the same bytes. */
+  private readonly lruViews = new WeakMap<CachedOrder, OrderView>();
 
   constructor(private readonly options: TieredOrderReaderOptions) {}
 
@@ -43,7 +45,12 @@ export class TieredOrderReader implements OrderReader {
     const local = this.options.lru.peek(orderUid);
     if (local?.state === 'present' && local.version >= floor) {
       this.options.observe?.('lru');
-      return { json: local.json, version: local.version, ...modifiedAt(local.modifiedAt), tier: 'lru' };
+      let view = this.lruViews.get(local);
+      if (view === undefined) {
+        view = viewOf(local, 'lru');
+        this.lruViews.set(local, view);
+      }
+      return view;
     }
     const pending = this.inFlight.get(orderUid);
     if (pending) return pending;
@@ -65,7 +72,7 @@ export class TieredOrderReader implements OrderReader {
         if (cached?.state === 'present' && cached.version >= floor) {
           lru.offer(orderUid, cached);
           observe?.('redis');
-          return { json: cached.json, version: cached.version, ...modifiedAt(cached.modifiedAt), tier: 'redis' };
+          return viewOf(cached, 'redis');
         }
       } catch (error) {
         this.options.onSharedTierError?.(error);
@@ -79,6 +86,6 @@ export class TieredOrderReader implements OrderReader {
     if (shared) {
       shared.applyBatch([orderUpserted(stored, { requestId: null })]).catch((error: unknown) => this.options.onSharedTierError?.(error));
     }
-    return { json, version: stored.version, modifiedAt: stored.updatedAt, tier: 'postgres' };
+    return { body: Buffer.from(json, 'utf8'), version: stored.version, modifiedAt: stored.updatedAt, tier: 'postgres' };
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { validateOrderDraft } from '@order-service/contracts';
 import type { OrderDraft, VersionedOrder } from '@order-service/domain';
 import type { CreateOrder } from '../use-cases/create-order.use-case.js';
@@ -15,6 +15,8 @@ import { HttpProblem, problemTypes, validationProblem } from './problem.js';
 import { parseSearchQuery } from './search-query.js';
 
 export interface OrderRoutesDeps {
+  /** Parses (and vets) the JSON body of the routes that take one. */
+  body: RequestHandler[];
   createOrder: CreateOrder;
   replaceOrder: ReplaceOrder;
   deleteOrder: DeleteOrder;
@@ -71,6 +73,23 @@ function orderHeaders(version: number, modifiedAt: Date | undefined): Record<str
   return modifiedAt ? { ETag: etagFor(version), 'Last-Modified': modifiedAt.toUTCString() } : { ETag: etagFor(version) };
 }
 
+/** The headers of a GET answer, made once per view: a tier that hands out one view per cached version pays for them once. */
+const readHeaders = new WeakMap<OrderView, ReadonlyArray<readonly [string, string]>>();
+
+function readHeadersOf(view: OrderView): ReadonlyArray<readonly [string, string]> {
+  let headers = readHeaders.get(view);
+  if (headers === undefined) {
+    headers = [
+      ...Object.entries(orderHeaders(view.version, view.modifiedAt)),
+      ['Cache-Status', CACHE_STATUS[view.tier]],
+      // Clients may keep a copy but must revalidate it (If-None-Match makes that cheap).
+      ['Cache-Control', 'no-cache'],
+    ];
+    readHeaders.set(view, headers);
+  }
+  return headers;
+}
+
 function renderStored(status: number, { order, version, updatedAt }: VersionedOrder, location: boolean): RecordedResponse {
   return {
     status,
@@ -90,12 +109,12 @@ function expectedVersion(req: Request): number | 'any' | undefined {
   return expected;
 }
 
-export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): Router {
+export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): Router {
   const router = Router();
 
   router
     .route('/orders')
-    .post(async (req, res) => {
+    .post(...body, async (req, res) => {
       const draft = draftFrom(req.body);
       const key = req.get('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -147,16 +166,15 @@ export function orderRoutes({ createOrder, replaceOrder, deleteOrder, searchOrde
       const uid = orderUidParam(req);
       const view = await reader.read(uid);
       if (!view) throw notFound(uid);
-      // Clients may keep a copy but must revalidate it (If-None-Match makes that cheap).
-      res.set({ ...orderHeaders(view.version, view.modifiedAt), 'Cache-Status': CACHE_STATUS[view.tier], 'Cache-Control': 'no-cache' });
-      if (ifNoneMatchHits(req.get('if-none-match'), view.version)) {
+      for (const [name, value] of readHeadersOf(view)) res.setHeader(name, value);
+      if (ifNoneMatchHits(req.headers['if-none-match'], view.version)) {
         res.status(304).end();
         return;
       }
       res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.send(view.json);
+      res.send(view.body);
     })
-    .put(async (req, res) => {
+    .put(...body, async (req, res) => {
       const uid = uidOf(req);
       if (!ORDER_UID.test(uid))
         throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { encodeOrderEvent, type OrderEvent } from '@order-service/contracts';
+import { serializeOrderEvent, type OrderEvent, type OrderUpserted } from '@order-service/contracts';
 import { OUTBOX_SLOTS } from '@order-service/infra';
 
 /** The PostgreSQL channel an outbox append notifies, with the row's slot as payload, when its transaction commits. */
@@ -31,7 +31,7 @@ export function outboxSlotOf(orderUid: string): number {
  * consumers could not read.
  */
 export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): Promise<void> {
-  const payload = encodeOrderEvent(event).toString('utf8');
+  const payload = serializeOrderEvent(event);
   await trx.raw(
     `with appended as (
        insert into outbox (slot, order_uid, version, event_type, payload, request_id)
@@ -42,3 +42,21 @@ export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): 
     [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, OUTBOX_CHANNEL],
   );
 }
+
+/**
+ * An upsert's outbox payload, split where its `version` and `occurred_at` go,
+ * for a statement that learns them only as it writes (see
+ * create-order-statement.ts): the payload is head + version +
+ * `,"occurred_at":"` + the ISO time + tail. The event is validated as
+ * written, with version 1 and the epoch in those places.
+ */
+export function upsertPayloadAround(event: OrderUpserted): [head: string, tail: string] {
+  const text = serializeOrderEvent({ ...event, version: 1, occurred_at: EPOCH });
+  // The envelope's fields precede the order, whose schema has no such keys, so the first match is the envelope's.
+  const at = text.indexOf(SPLICE_MARKER);
+  if (at < 0) throw new Error('the serialised event does not hold its version and occurred_at side by side');
+  return [`${text.slice(0, at)}"version":`, `"${text.slice(at + SPLICE_MARKER.length)}`];
+}
+
+const EPOCH = new Date(0).toISOString();
+const SPLICE_MARKER = `"version":1,"occurred_at":"${EPOCH}"`;

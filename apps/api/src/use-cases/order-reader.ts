@@ -1,13 +1,17 @@
 /** Which tier answered a read, named in the Cache-Status header. */
 export type ReadTier = 'lru' | 'redis' | 'postgres';
 
-/** An order ready to serve: its document already serialised, so a cached read does no JSON work. */
+/**
+ * An order ready to serve: its document already serialised to UTF-8, so a
+ * cached read does no JSON or text encoding work. Views are immutable; a tier
+ * may hand out the same view for every read of one cached version.
+ */
 export interface OrderView {
-  json: string;
-  version: number;
+  readonly body: Buffer;
+  readonly version: number;
   /** When the version was written, for Last-Modified; absent when the tier does not know. */
-  modifiedAt?: Date;
-  tier: ReadTier;
+  readonly modifiedAt?: Date;
+  readonly tier: ReadTier;
 }
 
 /** Reads one order by uid from the fastest tier that has it. */

@@ -48,6 +48,32 @@ describe('every write becomes events on the topic (real PostgreSQL and Kafka)', 
     expect(created.offset).to.be.below(replaced.offset);
   });
 
+  it('publishes a create as the canonical event, stamped with the version and time the database gave the row', async () => {
+    const orderUid = uniqueName('ev').replace(/[^A-Za-z0-9_-]/g, '');
+    const order = anOrder().with({ order_uid: orderUid }).build();
+    const first = await call(api.url, 'POST', '/orders', { json: order });
+    expect(first.status).to.equal(201);
+    expect((await call(api.url, 'DELETE', `/orders/${orderUid}`)).status).to.equal(204);
+    const again = await call(api.url, 'POST', '/orders', { json: order, headers: { 'x-request-id': 'req-again' } });
+    expect(again.headers.get('etag')).to.equal('"v3"');
+
+    const mine = (records: TopicRecord[]) => records.filter((r) => r.key === orderUid && r.value !== null);
+    const records = mine(await readTopicUntil(topic, (all) => mine(all).length >= 3));
+    const [created, , recreated] = records.map((r) => r.value ?? '');
+    for (const [text, response, version] of [
+      [created, first, 1],
+      [recreated, again, 3],
+    ] as const) {
+      const event = decodeOrderEvent(text ?? null);
+      // The payload spliced in the database is byte for byte what JSON.stringify makes of the event.
+      expect(text).to.equal(JSON.stringify(event));
+      expect(event).to.include({ type: 'order.upserted', version });
+      expect(event.type === 'order.upserted' && event.order).to.deep.equal(order);
+      expect(new Date(event.occurred_at).toUTCString()).to.equal(response.headers.get('last-modified'));
+    }
+    expect(decodeOrderEvent(recreated ?? null).request_id).to.equal('req-again');
+  });
+
   it('writes nothing to the topic for a refused write', async () => {
     const orderUid = uniqueName('ev').replace(/[^A-Za-z0-9_-]/g, '');
     const order = anOrder().with({ order_uid: orderUid }).build();

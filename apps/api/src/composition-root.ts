@@ -107,7 +107,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const app = buildHttpApp({
     logger,
     readiness,
-    routers: [
+    routes: [
       orderRoutes({
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),

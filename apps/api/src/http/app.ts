@@ -1,32 +1,37 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type IRouter } from 'express';
 import { probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpProblem, problemTypes } from './problem.js';
-import { requestContext } from './request-context.js';
+import { assignRequestId } from './request-context.js';
 
 export interface HttpAppOptions {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
-  routers: readonly Router[];
+  /** Each declares its routes on the app, the busiest first. */
+  routes: ReadonlyArray<(app: IRouter) => void>;
   mapKnownError: (error: unknown) => HttpProblem | undefined;
   metrics: ApiMetrics;
 }
 
 /**
- * The express application: request context, the feature routers (the busiest
- * first: express tries every layer in turn), health, metrics, 404 and the
- * error handler. Routers that take bodies parse them on their own routes.
+ * The express application: the request's id and timing, the feature routes,
+ * health, metrics, 404 and the error handler. Express tries every layer in
+ * turn, so the routes sit on the app itself (no nested routers), the busiest
+ * first, after one middleware; routes that take bodies parse them themselves.
  */
-export function buildHttpApp({ logger, readiness, routers, mapKnownError, metrics }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, readiness, routes, mapKnownError, metrics }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(requestContext(logger));
-  app.use(metrics.timeRequests());
-  for (const router of routers) app.use(router);
+  app.use((req, res, next) => {
+    assignRequestId(req, res);
+    metrics.timeRequest(req, res);
+    next();
+  });
+  for (const declare of routes) declare(app);
 
   app
     .route('/healthz')

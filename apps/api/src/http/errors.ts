@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '@order-service/runtime';
 import { HttpProblem, problemTypes, sendProblem, type Problem } from './problem.js';
+import { requestLogger } from './request-context.js';
 
 /** Errors from infrastructure carry whether trying again later may succeed. */
 interface RetriableError {
@@ -36,7 +37,7 @@ function bodyParserProblem(error: { type?: string; status?: number; message?: st
  */
 export function errorHandler(baseLogger: Logger, mapKnownError: (error: unknown) => HttpProblem | undefined): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
-    const logger = (res.locals.logger as Logger | undefined) ?? baseLogger;
+    const logger = requestLogger(res, baseLogger);
     if (res.headersSent) {
       logger.warn('error after the response started', { err: error });
       res.destroy();

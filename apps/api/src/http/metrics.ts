@@ -1,4 +1,4 @@
-import type { RequestHandler, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { Router as createRouter } from 'express';
 import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
 import type { ReadTier } from '../use-cases/order-reader.js';
@@ -10,6 +10,7 @@ export class ApiMetrics {
   readonly cacheAnswers: prometheus.Counter<'tier'>;
   readonly publishLatency: prometheus.Histogram;
   readonly published: prometheus.Counter;
+  private readonly labelSets = new Map<string, { method: string; route: string; status: string }>();
 
   constructor(readonly registry: MetricsRegistry) {
     this.httpDuration = new prometheus.Histogram({
@@ -54,16 +55,23 @@ export class ApiMetrics {
     });
   }
 
-  /** Times every request under its route pattern (never the raw path, which would explode the label set). */
-  timeRequests(): RequestHandler {
-    return (req, res, next) => {
-      const end = this.httpDuration.startTimer();
-      res.on('finish', () => {
-        const route = (req.route as { path?: string } | undefined)?.path;
-        end({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) });
-      });
-      next();
-    };
+  /**
+   * Times the request under its route pattern (never the raw path, which
+   * would explode the label set). Label objects are made once per method,
+   * route and status and reused.
+   */
+  timeRequest(req: Request, res: Response): void {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const key = `${req.method} ${res.statusCode} ${route}`;
+      let labels = this.labelSets.get(key);
+      if (labels === undefined) {
+        labels = { method: req.method, route, status: String(res.statusCode) };
+        this.labelSets.set(key, labels);
+      }
+      this.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    });
   }
 
   router(): Router {

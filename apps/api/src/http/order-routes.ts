@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { IRouter, Request, RequestHandler, Response } from 'express';
 import { validateOrderDraft } from '@order-service/contracts';
 import type { OrderDraft, VersionedOrder } from '@order-service/domain';
 import type { CreateOrder } from '../use-cases/create-order.use-case.js';
@@ -109,88 +109,86 @@ function expectedVersion(req: Request): number | 'any' | undefined {
   return expected;
 }
 
-export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): Router {
-  const router = Router();
+export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): (app: IRouter) => void {
+  return (router) => {
+    router
+      .route('/orders')
+      .post(...body, async (req, res) => {
+        const draft = draftFrom(req.body);
+        const key = req.get('idempotency-key');
+        if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+          throw validationProblem([{ path: '/headers/Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+        }
+        const result = await createOrder.execute({
+          draft,
+          context: writeContext(res),
+          ...(key !== undefined && {
+            idempotency: {
+              key,
+              fingerprint: createHash('sha256').update(JSON.stringify(req.body)).digest('base64url'),
+              render: (stored) => renderStored(201, stored, true),
+            },
+          }),
+        });
+        if (result.kind === 'replayed') {
+          res.set('Idempotent-Replayed', 'true');
+          send(res, result.response);
+          return;
+        }
+        const response = renderStored(201, result.stored, true);
+        reader.recordWrite(result.stored.order.order_uid, result.stored.version, response.body, result.stored.updatedAt);
+        send(res, response);
+      })
+      .get(async (req, res) => {
+        const parsed = parseSearchQuery(req.query);
+        if (!parsed.ok) throw validationProblem(parsed.errors, 'The search has invalid parameters.');
+        const { cursor, limit, ...filters } = parsed.value;
+        const filterKey = JSON.stringify([filters.customer_id, filters.track_number, filters.delivery_service, filters.created_from, filters.created_to]);
+        const after = cursor === undefined ? undefined : cursors.decode(cursor, filterKey);
+        if (after === null) throw validationProblem([{ path: '/cursor', message: 'is not a cursor this search issued' }], 'The search has invalid parameters.');
+        const page = await searchOrders.execute({
+          ...(filters.customer_id !== undefined && { customerId: filters.customer_id }),
+          ...(filters.track_number !== undefined && { trackNumber: filters.track_number }),
+          ...(filters.delivery_service !== undefined && { deliveryService: filters.delivery_service }),
+          ...(filters.created_from !== undefined && { createdFrom: new Date(filters.created_from) }),
+          ...(filters.created_to !== undefined && { createdTo: new Date(filters.created_to) }),
+          ...(after !== undefined && { after }),
+          limit,
+        });
+        res.json({ items: page.items.map((s) => s.order), next_cursor: page.next ? cursors.encode(page.next, filterKey) : null });
+      })
+      .all(methodNotAllowed(['GET', 'POST']));
 
-  router
-    .route('/orders')
-    .post(...body, async (req, res) => {
-      const draft = draftFrom(req.body);
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw validationProblem([{ path: '/headers/Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-      }
-      const result = await createOrder.execute({
-        draft,
-        context: writeContext(res),
-        ...(key !== undefined && {
-          idempotency: {
-            key,
-            fingerprint: createHash('sha256').update(JSON.stringify(req.body)).digest('base64url'),
-            render: (stored) => renderStored(201, stored, true),
-          },
-        }),
-      });
-      if (result.kind === 'replayed') {
-        res.set('Idempotent-Replayed', 'true');
-        send(res, result.response);
-        return;
-      }
-      const response = renderStored(201, result.stored, true);
-      reader.recordWrite(result.stored.order.order_uid, result.stored.version, response.body, result.stored.updatedAt);
-      send(res, response);
-    })
-    .get(async (req, res) => {
-      const parsed = parseSearchQuery(req.query);
-      if (!parsed.ok) throw validationProblem(parsed.errors, 'The search has invalid parameters.');
-      const { cursor, limit, ...filters } = parsed.value;
-      const filterKey = JSON.stringify([filters.customer_id, filters.track_number, filters.delivery_service, filters.created_from, filters.created_to]);
-      const after = cursor === undefined ? undefined : cursors.decode(cursor, filterKey);
-      if (after === null) throw validationProblem([{ path: '/cursor', message: 'is not a cursor this search issued' }], 'The search has invalid parameters.');
-      const page = await searchOrders.execute({
-        ...(filters.customer_id !== undefined && { customerId: filters.customer_id }),
-        ...(filters.track_number !== undefined && { trackNumber: filters.track_number }),
-        ...(filters.delivery_service !== undefined && { deliveryService: filters.delivery_service }),
-        ...(filters.created_from !== undefined && { createdFrom: new Date(filters.created_from) }),
-        ...(filters.created_to !== undefined && { createdTo: new Date(filters.created_to) }),
-        ...(after !== undefined && { after }),
-        limit,
-      });
-      res.json({ items: page.items.map((s) => s.order), next_cursor: page.next ? cursors.encode(page.next, filterKey) : null });
-    })
-    .all(methodNotAllowed(['GET', 'POST']));
-
-  router
-    .route('/orders/:uid')
-    .get(async (req, res) => {
-      const uid = orderUidParam(req);
-      const view = await reader.read(uid);
-      if (!view) throw notFound(uid);
-      for (const [name, value] of readHeadersOf(view)) res.setHeader(name, value);
-      if (ifNoneMatchHits(req.headers['if-none-match'], view.version)) {
-        res.status(304).end();
-        return;
-      }
-      res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.send(view.body);
-    })
-    .put(...body, async (req, res) => {
-      const uid = uidOf(req);
-      if (!ORDER_UID.test(uid))
-        throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
-      const draft = draftFrom(req.body);
-      const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
-      const response = renderStored(created ? 201 : 200, stored, created);
-      reader.recordWrite(uid, stored.version, response.body, stored.updatedAt);
-      send(res, response);
-    })
-    .delete(async (req, res) => {
-      const uid = orderUidParam(req);
-      const { version } = await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
-      reader.recordWrite(uid, version, null, new Date());
-      res.status(204).end();
-    })
-    .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
-
-  return router;
+    router
+      .route('/orders/:uid')
+      .get(async (req, res) => {
+        const uid = orderUidParam(req);
+        const view = await reader.read(uid);
+        if (!view) throw notFound(uid);
+        for (const [name, value] of readHeadersOf(view)) res.setHeader(name, value);
+        if (ifNoneMatchHits(req.headers['if-none-match'], view.version)) {
+          res.status(304).end();
+          return;
+        }
+        res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.send(view.body);
+      })
+      .put(...body, async (req, res) => {
+        const uid = uidOf(req);
+        if (!ORDER_UID.test(uid))
+          throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
+        const draft = draftFrom(req.body);
+        const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
+        const response = renderStored(created ? 201 : 200, stored, created);
+        reader.recordWrite(uid, stored.version, response.body, stored.updatedAt);
+        send(res, response);
+      })
+      .delete(async (req, res) => {
+        const uid = orderUidParam(req);
+        const { version } = await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
+        reader.recordWrite(uid, version, null, new Date());
+        res.status(204).end();
+      })
+      .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+  };
 }

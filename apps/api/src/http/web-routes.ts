@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { Router, type RequestHandler } from 'express';
+import express, { type IRouter, type RequestHandler } from 'express';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /** A file held in memory: read once when the routes are built and revalidated by its strong ETag. */
@@ -65,7 +65,7 @@ function serveFile(file: LoadedFile, headers: Record<string, string> = {}): Requ
  * a later request; the page's assets are looked up in memory, so the API's own
  * requests, which pass through this router first, never touch the file system.
  */
-export function webRoutes(): Router {
+export function webRoutes(): (app: IRouter) => void {
   // src/http (run through tsx) and dist/http (compiled) sit at the same depth in the app package.
   const appDir = fileURLToPath(new URL('../../', import.meta.url));
   const publicDir = join(appDir, 'public');
@@ -92,31 +92,31 @@ export function webRoutes(): Router {
     setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
   });
 
-  const router = Router();
-  router
-    .route('/')
-    .get(page('index.html'))
-    .all(methodNotAllowed(['GET']));
-  router
-    .route('/docs')
-    .get(page('docs.html'))
-    .all(methodNotAllowed(['GET']));
-  router
-    .route('/openapi.json')
-    .get(serveFile(openApi))
-    .all(methodNotAllowed(['GET']));
-  router
-    .route('/examples/order.json')
-    .get(serveFile(exampleOrder))
-    .all(methodNotAllowed(['GET']));
-  router.use('/docs/assets', (req, res, next) => {
-    if (SWAGGER_UI_FILES.test(req.path)) swaggerUi(req, res, next);
-    else next();
-  });
-  router.use((req, res, next) => {
-    const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(req.path) : undefined;
-    if (asset) asset(req, res, next);
-    else next();
-  });
-  return router;
+  return (router) => {
+    router
+      .route('/')
+      .get(page('index.html'))
+      .all(methodNotAllowed(['GET']));
+    router
+      .route('/docs')
+      .get(page('docs.html'))
+      .all(methodNotAllowed(['GET']));
+    router
+      .route('/openapi.json')
+      .get(serveFile(openApi))
+      .all(methodNotAllowed(['GET']));
+    router
+      .route('/examples/order.json')
+      .get(serveFile(exampleOrder))
+      .all(methodNotAllowed(['GET']));
+    router.use('/docs/assets', (req, res, next) => {
+      if (SWAGGER_UI_FILES.test(req.path)) swaggerUi(req, res, next);
+      else next();
+    });
+    router.use((req, res, next) => {
+      const asset = req.method === 'GET' || req.method === 'HEAD' ? assets.get(req.path) : undefined;
+      if (asset) asset(req, res, next);
+      else next();
+    });
+  };
 }

@@ -95,6 +95,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       pollIntervalMs: config.outbox.pollIntervalMs,
       publishTimeoutMs: config.outbox.publishTimeoutMs,
       maxBackoffMs: config.outbox.maxBackoffMs,
+      concurrency: config.outbox.concurrency,
       idempotencyRetentionHours: config.idempotency.retentionHours,
     },
   });

@@ -7,7 +7,7 @@ export interface ApiConfig {
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number };
   database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
   kafka: { brokers: string[]; topic: string; clientId: string };
-  outbox: { batchSize: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
+  outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
   redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
@@ -42,6 +42,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
+    concurrency: {
+      doc: "Kafka sends one replica's relay keeps in flight, each for other outbox slots; each holds a database connection while it waits.",
+      format: 'nat',
+      default: 3,
+      env: 'OUTBOX_CONCURRENCY',
+    },
     pollIntervalMs: { doc: 'Fallback poll of the outbox when no notification arrives.', format: 'nat', default: 1_000, env: 'OUTBOX_POLL_INTERVAL_MS' },
     publishTimeoutMs: {
       doc: 'How long one publish may wait for Kafka before the relay backs off.',

@@ -25,6 +25,13 @@ export interface OutboxRow {
 export interface OutboxRelayOptions {
   /** Most rows claimed and published in one Kafka send. */
   batchSize: number;
+  /**
+   * Claim loops this relay runs at once, each holding the slots it claimed
+   * until Kafka acknowledged their rows. Rows that arrive while a send is in
+   * flight go out at once from a slot no loop holds, instead of waiting for
+   * that send. Default 1.
+   */
+  concurrency?: number;
   /** Fallback poll when no notification arrives (a lost LISTEN connection, a missed NOTIFY). */
   pollIntervalMs: number;
   /** Longest a send (and a producer connect) may take before the attempt counts as failed. */
@@ -138,8 +145,11 @@ const CLAIM_SLOTS_SQL = `
  * acknowledgement and the commit publishes the batch again; consumers drop
  * what they already applied by version.
  *
- * One claim loop per relay: notifications, the poll and retries only mark the
- * outbox dirty, and the loop runs until no slot has rows.
+ * Notifications, the poll and retries only mark the outbox dirty and start a
+ * claim loop while fewer than `concurrency` run; each loop runs until it finds
+ * no unclaimed slot with rows. Loops of one relay share slots the way relays
+ * of several replicas do (a slot is held by one transaction at a time), so
+ * every order's events still leave in version order.
  */
 export class OutboxRelay {
   private readonly options: Required<OutboxRelayOptions>;
@@ -148,7 +158,7 @@ export class OutboxRelay {
   private stopping: Promise<void> | undefined;
 
   private dirty = false;
-  private claimLoop: Promise<void> | undefined;
+  private readonly claimLoops = new Set<Promise<void>>();
   private retryTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private consecutiveFailures = 0;
@@ -168,6 +178,7 @@ export class OutboxRelay {
   constructor(private readonly deps: OutboxRelayDeps) {
     this.options = {
       ...deps.options,
+      concurrency: Math.max(1, deps.options.concurrency ?? 1),
       idempotencyRetentionHours: deps.options.idempotencyRetentionHours ?? DEFAULT_RETENTION_HOURS,
       idempotencyPruneIntervalMs: deps.options.idempotencyPruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS,
     };
@@ -236,15 +247,16 @@ export class OutboxRelay {
     };
   }
 
-  /** Marks the outbox dirty and runs the claim loop unless it runs already or the relay is backing off. */
+  /** Marks the outbox dirty and starts a claim loop unless `concurrency` run already or the relay is backing off. */
   private wake(): void {
     if (this.state !== 'running') return;
     this.dirty = true;
-    if (this.claimLoop !== undefined || this.retryTimer !== undefined) return;
-    this.claimLoop = this.claimUntilEmpty().finally(() => {
-      this.claimLoop = undefined;
+    if (this.claimLoops.size >= this.options.concurrency || this.retryTimer !== undefined) return;
+    const loop: Promise<void> = this.claimUntilEmpty().finally(() => {
+      this.claimLoops.delete(loop);
       if (this.dirty) this.wake();
     });
+    this.claimLoops.add(loop);
   }
 
   private async claimUntilEmpty(): Promise<void> {
@@ -528,7 +540,7 @@ export class OutboxRelay {
     this.retryTimer = undefined;
     await this.listenerReconnect;
     await this.closeListener();
-    await this.claimLoop;
+    await Promise.all(this.claimLoops);
     await this.pruning;
     await this.releaseProducer();
     this.state = 'stopped';

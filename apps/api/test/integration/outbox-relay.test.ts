@@ -246,46 +246,48 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     }
   });
 
-  it('shares the work between two relays: 1,000 events of 50 orders written concurrently arrive once each, in order per key', async () => {
-    const prefix = uniqueName('pair');
-    const orders = Array.from({ length: 50 }, (_, i) => `${prefix}-${i}`);
-    const versions = 20;
-    const relayPools = [0, 1].map(() => createDatabase({ url: database.url, poolMax: 3, applicationName: 'it-outbox-relay' }));
-    const writers = createDatabase({ url: database.url, poolMax: 10, applicationName: 'it-outbox-writer' });
-    pools.push(...relayPools, writers);
-    const [first, second] = relayPools.map((relayDb) => relay({ relayDb, batchSize: 50 }));
-    await Promise.all([first?.start(), second?.start()]);
+  for (const concurrency of [1, 3]) {
+    it(`shares the work between two relays of ${concurrency} claim loop(s): 1,000 events of 50 orders written concurrently arrive once each, in order per key`, async () => {
+      const prefix = uniqueName('pair');
+      const orders = Array.from({ length: 50 }, (_, i) => `${prefix}-${i}`);
+      const versions = 20;
+      const relayPools = [0, 1].map(() => createDatabase({ url: database.url, poolMax: concurrency + 2, applicationName: 'it-outbox-relay' }));
+      const writers = createDatabase({ url: database.url, poolMax: 10, applicationName: 'it-outbox-writer' });
+      pools.push(...relayPools, writers);
+      const [first, second] = relayPools.map((relayDb) => relay({ relayDb, batchSize: 50, concurrency }));
+      await Promise.all([first?.start(), second?.start()]);
 
-    // Each order's versions are written one after the other (as the order's row lock makes them), all orders at once.
-    await Promise.all(
-      orders.map(async (uid, index) => {
-        for (let version = 1; version <= versions; version += 1) {
-          const event = version === versions && index % 2 === 0 ? aDelete(uid, version) : anUpsert(uid, version);
-          await writers.transaction((trx) => appendToOutbox(trx, event));
-        }
-      }),
-    );
-    await first?.drain(30_000);
-    await tail.caughtUp();
+      // Each order's versions are written one after the other (as the order's row lock makes them), all orders at once.
+      await Promise.all(
+        orders.map(async (uid, index) => {
+          for (let version = 1; version <= versions; version += 1) {
+            const event = version === versions && index % 2 === 0 ? aDelete(uid, version) : anUpsert(uid, version);
+            await writers.transaction((trx) => appendToOutbox(trx, event));
+          }
+        }),
+      );
+      await first?.drain(30_000);
+      await tail.caughtUp();
 
-    const byKey = tail.byKey(prefix);
-    expect(byKey.size).to.equal(50);
-    const expected = Array.from({ length: versions }, (_, i) => i + 1);
-    for (const [uid, records] of byKey) {
-      const events = records.filter((r) => r.value !== null);
+      const byKey = tail.byKey(prefix);
+      expect(byKey.size).to.equal(50);
+      const expected = Array.from({ length: versions }, (_, i) => i + 1);
+      for (const [uid, records] of byKey) {
+        const events = records.filter((r) => r.value !== null);
+        expect(
+          events.map((r) => r.version),
+          `${uid}: every version exactly once, in order`,
+        ).to.deep.equal(expected);
+        const tombstones = records.filter((r) => r.value === null);
+        expect(tombstones.length, `${uid}: a tombstone only after a delete`).to.equal(Number(uid.split('-').at(-1)) % 2 === 0 ? 1 : 0);
+      }
+      expect(tail.recordsOf(prefix)).to.have.length(1_000 + 25);
+      const published = [first?.stats().published ?? 0, second?.stats().published ?? 0];
+      expect(published.reduce((sum, n) => sum + n, 0)).to.equal(1_000);
       expect(
-        events.map((r) => r.version),
-        `${uid}: every version exactly once, in order`,
-      ).to.deep.equal(expected);
-      const tombstones = records.filter((r) => r.value === null);
-      expect(tombstones.length, `${uid}: a tombstone only after a delete`).to.equal(Number(uid.split('-').at(-1)) % 2 === 0 ? 1 : 0);
-    }
-    expect(tail.recordsOf(prefix)).to.have.length(1_000 + 25);
-    const published = [first?.stats().published ?? 0, second?.stats().published ?? 0];
-    expect(published.reduce((sum, n) => sum + n, 0)).to.equal(1_000);
-    expect(
-      published.every((n) => n > 0),
-      `both relays published (${published.join(' + ')})`,
-    ).to.equal(true);
-  });
+        published.every((n) => n > 0),
+        `both relays published (${published.join(' + ')})`,
+      ).to.equal(true);
+    });
+  }
 });

@@ -65,6 +65,9 @@ export class OrderEventsConsumer {
   readonly #inFlight = new Set<Promise<void>>();
   /** Partitions revoked from this member since they were last assigned; their retries give up. */
   readonly #revoked = new Set<string>();
+  /** The newest applied offset of each partition not yet sent in a commit. */
+  readonly #uncommitted = new Map<string, TopicPartition & { offset: string }>();
+  #committing: Promise<void> | undefined;
   #started = false;
   #stopped: Promise<void> | undefined;
 
@@ -112,6 +115,7 @@ export class OrderEventsConsumer {
     this.#stopped ??= (async () => {
       this.#stopping.abort();
       await Promise.all(this.#inFlight);
+      await this.#committing;
       if (this.#started) await this.#commitStored();
       await this.#consumer.disconnect();
       this.#logger.info('consumer stopped');
@@ -197,7 +201,26 @@ export class OrderEventsConsumer {
       latencyMs: performance.now() - receivedAt,
       lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
     });
-    await this.#commit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
+    this.#scheduleCommit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
+  }
+
+  /**
+   * Commits the offset after an applied batch without holding the partition's
+   * next batch for the coordinator's answer: one commit is in flight at a
+   * time, and what batches applied meanwhile goes in the next one, newest
+   * offset per partition. Offsets still only ever follow what is in Redis.
+   */
+  #scheduleCommit(offset: TopicPartition & { offset: string }): void {
+    this.#uncommitted.set(partitionKey(offset), offset);
+    this.#committing ??= (async () => {
+      while (this.#uncommitted.size > 0) {
+        const offsets = [...this.#uncommitted.values()];
+        this.#uncommitted.clear();
+        await this.#commit(offsets);
+      }
+    })().finally(() => {
+      this.#committing = undefined;
+    });
   }
 
   /** Waits before a retry; false when the batch should be left uncommitted instead (stopping, partition gone). */
@@ -210,15 +233,15 @@ export class OrderEventsConsumer {
     return payload.isRunning() && !payload.isStale() && !this.#revoked.has(partitionKey(payload.batch));
   }
 
-  async #commit(offset: TopicPartition & { offset: string }): Promise<void> {
+  async #commit(offsets: Array<TopicPartition & { offset: string }>): Promise<void> {
     try {
-      await this.#consumer.commitOffsets([offset]);
+      await this.#consumer.commitOffsets(offsets);
     } catch (error) {
       // The batch is applied and its offset stored: a later commit of the
       // partition, or the one at stop, covers it; if none comes, the next
       // owner applies it again, which changes nothing.
       this.#options.counters.recordCommitFailure();
-      this.#logger.warn('offset commit failed', { ...offset, err: errorFields(error) });
+      this.#logger.warn('offset commit failed', { offsets, err: errorFields(error) });
     }
   }
 

@@ -6,6 +6,7 @@ export { describeConfigError, describeEnvironment } from './config-errors.js';
 export { errorFields, stopOnSignals } from './shutdown.js';
 export { createMetricsRegistry, LATENCY_BUCKETS, prometheus } from './metrics.js';
 export type { MetricsRegistry } from './metrics.js';
+export { HistogramSeries, SeriesHistogram } from './series-histogram.js';
 export { loadConfig } from './config-loader.js';
 export type { LoadConfigOptions } from './config-loader.js';
 export { runService } from './run-service.js';

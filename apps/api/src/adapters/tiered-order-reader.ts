@@ -40,21 +40,24 @@ export class TieredOrderReader implements OrderReader {
 
   constructor(private readonly options: TieredOrderReaderOptions) {}
 
-  async read(orderUid: string): Promise<OrderView | null> {
-    const floor = this.written.get(orderUid) ?? 0;
+  cached(orderUid: string): OrderView | undefined {
     const local = this.options.lru.peek(orderUid);
-    if (local?.state === 'present' && local.version >= floor) {
-      this.options.observe?.('lru');
-      let view = this.lruViews.get(local);
-      if (view === undefined) {
-        view = viewOf(local, 'lru');
-        this.lruViews.set(local, view);
-      }
-      return view;
+    if (local?.state !== 'present' || local.version < (this.written.get(orderUid) ?? 0)) return undefined;
+    this.options.observe?.('lru');
+    let view = this.lruViews.get(local);
+    if (view === undefined) {
+      view = viewOf(local, 'lru');
+      this.lruViews.set(local, view);
     }
+    return view;
+  }
+
+  async read(orderUid: string): Promise<OrderView | null> {
+    const local = this.cached(orderUid);
+    if (local !== undefined) return local;
     const pending = this.inFlight.get(orderUid);
     if (pending) return pending;
-    const reading = this.readThrough(orderUid, floor).finally(() => this.inFlight.delete(orderUid));
+    const reading = this.readThrough(orderUid, this.written.get(orderUid) ?? 0).finally(() => this.inFlight.delete(orderUid));
     this.inFlight.set(orderUid, reading);
     return reading;
   }

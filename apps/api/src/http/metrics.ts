@@ -1,25 +1,24 @@
 import type { Request, Response, Router } from 'express';
 import { Router as createRouter } from 'express';
-import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
+import { LATENCY_BUCKETS, prometheus, SeriesHistogram, type MetricsRegistry } from '@order-service/runtime';
 import type { ReadTier } from '../use-cases/order-reader.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 /** The API's own metrics, registered on the app's registry. */
 export class ApiMetrics {
-  readonly httpDuration: prometheus.Histogram<'method' | 'route' | 'status'>;
+  readonly httpDuration: SeriesHistogram<'method' | 'route' | 'status'>;
   readonly cacheAnswers: prometheus.Counter<'tier'>;
   readonly publishLatency: prometheus.Histogram;
   readonly published: prometheus.Counter;
-  private readonly labelSets = new Map<string, { method: string; route: string; status: string }>();
 
   constructor(readonly registry: MetricsRegistry) {
-    this.httpDuration = new prometheus.Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration by route and status.',
-      labelNames: ['method', 'route', 'status'],
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    });
+    this.httpDuration = new SeriesHistogram(
+      'http_request_duration_seconds',
+      'HTTP request duration by route and status.',
+      ['method', 'route', 'status'],
+      LATENCY_BUCKETS,
+      registry,
+    );
     this.cacheAnswers = new prometheus.Counter({
       name: 'order_reads_total',
       help: 'Order reads by the tier that answered (lru, redis, postgres, miss).',
@@ -57,20 +56,15 @@ export class ApiMetrics {
 
   /**
    * Times the request under its route pattern (never the raw path, which
-   * would explode the label set). Label objects are made once per method,
-   * route and status and reused.
+   * would explode the label set).
    */
   timeRequest(req: Request, res: Response): void {
     const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      const key = `${req.method} ${res.statusCode} ${route}`;
-      let labels = this.labelSets.get(key);
-      if (labels === undefined) {
-        labels = { method: req.method, route, status: String(res.statusCode) };
-        this.labelSets.set(key, labels);
-      }
-      this.httpDuration.observe(labels, (performance.now() - started) / 1000);
+      const { method } = req;
+      const status = res.statusCode;
+      this.httpDuration.series(`${method} ${status} ${route}`, () => ({ method, route, status: String(status) })).observe((performance.now() - started) / 1000);
     });
   }
 

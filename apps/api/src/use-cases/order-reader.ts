@@ -17,6 +17,8 @@ export interface OrderView {
 /** Reads one order by uid from the fastest tier that has it. */
 export interface OrderReader {
   read(orderUid: string): Promise<OrderView | null>;
+  /** The order from this process's own tier, without waiting; undefined when only a slower tier could answer. */
+  cached(orderUid: string): OrderView | undefined;
   /**
    * Tells the reader this process just wrote `version` of the order (`json`
    * null for a deletion), so that its next read of the order is at least as new.

@@ -10,6 +10,8 @@ export class ApiMetrics {
   readonly cacheAnswers: prometheus.Counter<'tier'>;
   readonly publishLatency: prometheus.Histogram;
   readonly published: prometheus.Counter;
+  /** Reads per tier, counted in plain numbers on the read path and handed to the counter at scrape time. */
+  readonly #reads: Record<ReadTier | 'miss', number> = { lru: 0, redis: 0, postgres: 0, miss: 0 };
 
   constructor(readonly registry: MetricsRegistry) {
     this.httpDuration = new SeriesHistogram(
@@ -19,11 +21,16 @@ export class ApiMetrics {
       LATENCY_BUCKETS,
       registry,
     );
+    const reads = this.#reads;
     this.cacheAnswers = new prometheus.Counter({
       name: 'order_reads_total',
       help: 'Order reads by the tier that answered (lru, redis, postgres, miss).',
       labelNames: ['tier'],
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const [tier, count] of Object.entries(reads)) if (count > 0) this.inc({ tier }, count);
+      },
     });
     this.publishLatency = new prometheus.Histogram({
       name: 'outbox_publish_duration_seconds',
@@ -39,7 +46,7 @@ export class ApiMetrics {
   }
 
   observeRead(tier: ReadTier | 'miss'): void {
-    this.cacheAnswers.inc({ tier });
+    this.#reads[tier] += 1;
   }
 
   /** Gauges computed at scrape time from a source (the outbox backlog, the LRU size). */

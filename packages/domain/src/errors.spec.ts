@@ -46,6 +46,10 @@ describe('domain errors', () => {
     expect(conflict.message).to.equal('order o-1: expected version 2, found version 3');
   });
 
+  it('OrderVersionConflict names every version an If-Match list accepted', () => {
+    expect(new OrderVersionConflict('o-1', [2, 4], 3).message).to.equal('order o-1: expected version 2 or 4, found version 3');
+  });
+
   it('OrderVersionConflict expects no particular version when any would do', () => {
     const conflict = new OrderVersionConflict('o-1', null, null);
     expect(conflict.expected).to.equal(null);

@@ -43,13 +43,14 @@ export class OrderAlreadyExists extends DomainError {
 export class OrderVersionConflict extends DomainError {
   constructor(
     readonly orderUid: string,
-    readonly expected: number | null,
+    /** The version the write required, or one of several; null for any existing version. */
+    readonly expected: number | readonly number[] | null,
     readonly actual: number | null,
     options?: ErrorOptions,
   ) {
     super(
       'ORDER.VERSION_CONFLICT',
-      `order ${orderUid}: expected ${expected === null ? 'any version' : `version ${expected}`}, found ${actual === null ? 'no order' : `version ${actual}`}`,
+      `order ${orderUid}: expected ${expected === null ? 'any version' : `version ${[expected].flat().join(' or ')}`}, found ${actual === null ? 'no order' : `version ${actual}`}`,
       options,
     );
   }

@@ -50,7 +50,7 @@ export class KnexOrderRepository implements OrderRepository {
         .where({ order_uid: order.order_uid })
         .update({ ...orderColumns(order), version: trx.raw('version + 1'), updated_at: trx.fn.now() })
         .returning(['version', 'updated_at']);
-      if (typeof expected === 'number') update.andWhere({ version: expected });
+      if (Array.isArray(expected)) update.whereIn('version', expected);
       let row = (await update)[0] as { version: number; updated_at: Date } | undefined;
       let created = false;
 
@@ -81,7 +81,7 @@ export class KnexOrderRepository implements OrderRepository {
   async delete(orderUid: string, expected: ExpectedVersion | undefined, context: WriteContext): Promise<{ version: number }> {
     return this.write(async (trx) => {
       const query = trx('orders').where({ order_uid: orderUid }).delete().returning(['version']);
-      if (typeof expected === 'number') query.andWhere({ version: expected });
+      if (Array.isArray(expected)) query.whereIn('version', expected);
       const row = (await query)[0] as { version: number } | undefined;
       if (!row) {
         const current = await trx('orders').where({ order_uid: orderUid }).first('version');

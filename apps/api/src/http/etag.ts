@@ -8,9 +8,10 @@ export function etagFor(version: number): string {
 const STRONG_TAG = /^"v([1-9]\d{0,9})"$/;
 
 /**
- * The version `If-Match` requires: `*` is any existing version, a strong tag of
- * ours is that version, and anything else can match no version (weak tags never
- * match under the strong comparison If-Match uses).
+ * The versions `If-Match` accepts: `*` is any existing version, strong tags
+ * of ours are their versions (the write goes ahead if the order is at any of
+ * them), and a header naming none of ours can match no version (weak tags
+ * never match under the strong comparison If-Match uses).
  */
 export function expectedVersionFrom(ifMatch: string | undefined): ExpectedVersion | undefined | 'unmatchable' {
   if (ifMatch === undefined) return undefined;
@@ -20,8 +21,7 @@ export function expectedVersionFrom(ifMatch: string | undefined): ExpectedVersio
     .filter(Boolean);
   if (tags.includes('*')) return 'any';
   const versions = tags.map((t) => STRONG_TAG.exec(t)?.[1]).filter((v): v is string => v !== undefined);
-  // Several tags would need a set-membership check; one tag is what clients send in practice.
-  return versions.length === 1 ? Number(versions[0]) : 'unmatchable';
+  return versions.length > 0 ? [...new Set(versions.map(Number))] : 'unmatchable';
 }
 
 /** Whether `If-None-Match` names the current version (weak comparison, as RFC 9110 asks for GET). */

@@ -5,7 +5,7 @@ import type { OrderDraft, VersionedOrder } from '@order-service/domain';
 import type { CreateOrder } from '../use-cases/create-order.use-case.js';
 import type { DeleteOrder } from '../use-cases/delete-order.use-case.js';
 import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
-import type { RecordedResponse, WriteContext } from '../use-cases/order-repository.js';
+import type { ExpectedVersion, RecordedResponse, WriteContext } from '../use-cases/order-repository.js';
 import type { ReplaceOrder } from '../use-cases/replace-order.use-case.js';
 import type { SearchOrders } from '../use-cases/search-orders.use-case.js';
 import type { CursorCodec } from './cursor.js';
@@ -113,7 +113,7 @@ function send(res: Response, { status, headers, body }: RecordedResponse): void 
 }
 
 /** Parses `If-Match` into the version a write requires; a tag that can match nothing fails at once. */
-function expectedVersion(req: Request): number | 'any' | undefined {
+function expectedVersion(req: Request): ExpectedVersion | undefined {
   const expected = expectedVersionFrom(req.get('if-match'));
   if (expected === 'unmatchable') throw preconditionFailed('If-Match names no version of this order.');
   return expected;

@@ -5,8 +5,8 @@ export interface WriteContext {
   requestId: string | null;
 }
 
-/** The version a write requires the stored order to have: a number from `If-Match`, or any existing version (`If-Match: *`). */
-export type ExpectedVersion = number | 'any';
+/** The versions a write accepts the stored order to be at: those `If-Match` names (at least one), or any existing version (`If-Match: *`). */
+export type ExpectedVersion = readonly number[] | 'any';
 
 /** A response recorded with the write it answers, so that a retry with the same Idempotency-Key gets it again. */
 export interface RecordedResponse {

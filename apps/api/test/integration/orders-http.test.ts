@@ -183,6 +183,18 @@ describe('orders HTTP API (real PostgreSQL and Kafka)', function () {
       const missing = await call(api.url, 'PUT', `/orders/${uid()}`, { json: example, headers: { 'if-match': '*' } });
       expect(missing.status).to.equal(412);
     });
+
+    it('accepts an If-Match list when any of its tags is current, and refuses it when none is', async () => {
+      const orderUid = uid();
+      await call(api.url, 'PUT', `/orders/${orderUid}`, { json: example });
+      const none = await call(api.url, 'PUT', `/orders/${orderUid}`, { json: example, headers: { 'if-match': '"v3", W/"v1", "v7"' } });
+      expect(none.status).to.equal(412);
+      const some = await call(api.url, 'PUT', `/orders/${orderUid}`, { json: example, headers: { 'if-match': '"v3", "v1"' } });
+      expect(some.status).to.equal(200);
+      expect(some.headers.get('etag')).to.equal('"v2"');
+      const gone = await call(api.url, 'DELETE', `/orders/${orderUid}`, { headers: { 'if-match': '"v1","v2"' } });
+      expect(gone.status).to.equal(204);
+    });
   });
 
   describe('DELETE /orders/{uid}', () => {

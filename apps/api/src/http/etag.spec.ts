@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { etagFor, expectedVersionFrom, ifNoneMatchHits } from './etag.js';
+
+describe('entity tags', () => {
+  describe('expectedVersionFrom (If-Match)', () => {
+    it('asks for nothing when the header is absent', () => {
+      expect(expectedVersionFrom(undefined)).to.equal(undefined);
+    });
+
+    it('accepts any existing version for *, even beside tags', () => {
+      expect(expectedVersionFrom('*')).to.equal('any');
+      expect(expectedVersionFrom('"v2", *')).to.equal('any');
+    });
+
+    it('reads every strong tag of ours, once each, and drops weak and foreign ones', () => {
+      expect(expectedVersionFrom(etagFor(7))).to.deep.equal([7]);
+      expect(expectedVersionFrom(' "v3" ,W/"v4","v5", "abc", "v3"')).to.deep.equal([3, 5]);
+    });
+
+    it('matches no version when no tag is a strong tag of ours', () => {
+      for (const header of ['W/"v1"', '"abc"', '"v0"', '"v01"', '""', ' , ', '"v12345678901"']) {
+        expect(expectedVersionFrom(header), header).to.equal('unmatchable');
+      }
+    });
+  });
+
+  describe('ifNoneMatchHits (If-None-Match)', () => {
+    it('hits on the current tag, weak or strong, and on *', () => {
+      expect(ifNoneMatchHits('"v2"', 2)).to.equal(true);
+      expect(ifNoneMatchHits('"v1", W/"v2"', 2)).to.equal(true);
+      expect(ifNoneMatchHits('*', 2)).to.equal(true);
+    });
+
+    it('misses when absent or naming other versions', () => {
+      expect(ifNoneMatchHits(undefined, 2)).to.equal(false);
+      expect(ifNoneMatchHits('"v1", "v3"', 2)).to.equal(false);
+    });
+  });
+});

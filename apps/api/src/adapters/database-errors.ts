@@ -44,7 +44,15 @@ const UNAVAILABLE_CODES = new Set([
   '08003',
   '08006',
   '57014',
+  // Contention a write kept losing (serialization failure, deadlock): the same request later succeeds.
+  '40001',
+  '40P01',
 ]);
+
+/** Whether PostgreSQL refused a write because a concurrent transaction changed what it read; running it again may succeed. */
+export function isSerializationFailure(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '40001';
+}
 
 /** Translates driver errors at the edge: an outage becomes DatabaseUnavailable; domain errors pass through. */
 export function translateDatabaseError(error: unknown): unknown {

@@ -4,7 +4,7 @@ import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
-import { translateDatabaseError } from './database-errors.js';
+import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
@@ -19,13 +19,7 @@ export class KnexOrderRepository implements OrderRepository {
       if (!row) throw new OrderAlreadyExists(order.order_uid);
       return { order, version: row.version, updatedAt: row.updated_at };
     };
-    if (!idempotency) {
-      try {
-        return await insert(this.db);
-      } catch (error) {
-        throw translateDatabaseError(error);
-      }
-    }
+    if (!idempotency) return this.attempt(() => insert(this.db));
     return this.write(async (trx) => {
       const stored = await insert(trx);
       const response = idempotency.render(stored);
@@ -132,10 +126,22 @@ export class KnexOrderRepository implements OrderRepository {
   }
 
   private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(work);
-    } catch (error) {
-      throw translateDatabaseError(error);
+    return this.attempt(() => this.db.transaction(work));
+  }
+
+  /**
+   * Runs a write, again from the start when PostgreSQL reports a serialization
+   * failure (a create racing a deletion of the same uid: see the
+   * tombstone-guard migration); driver errors are translated at the edge.
+   */
+  private async attempt<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (attempt < WRITE_ATTEMPTS && isSerializationFailure(error)) continue;
+        throw translateDatabaseError(error);
+      }
     }
   }
 
@@ -170,3 +176,6 @@ export class KnexOrderRepository implements OrderRepository {
 }
 
 class ConcurrentCreate extends Error {}
+
+/** How often a write runs before a serialization failure reaches the caller. */
+const WRITE_ATTEMPTS = 3;

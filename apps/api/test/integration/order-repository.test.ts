@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { anOrder, type Order } from '@order-service/domain';
+import { KnexOrderRepository } from '../../src/adapters/knex-order-repository.js';
+import { createPrivateDatabase, type PrivateDatabase } from '../support/outbox-fixtures.js';
+
+describe('orders repository under concurrent writers (real PostgreSQL)', () => {
+  let database: PrivateDatabase;
+  let repository: KnexOrderRepository;
+  const context = { requestId: null };
+
+  before(async () => {
+    database = await createPrivateDatabase('it-order-repository');
+    repository = new KnexOrderRepository(database.db);
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  /** Resolves once `count` statements of this database wait for a lock another transaction holds. */
+  async function waitersOnLocks(count: number): Promise<void> {
+    for (let polls = 0; polls < 500; polls += 1) {
+      const result = (await database.db.raw(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      )) as { rows: Array<{ n: number }> };
+      if ((result.rows[0]?.n ?? 0) >= count) return;
+      await sleep(10);
+    }
+    throw new Error(`no statement came to wait for a lock`);
+  }
+
+  const writesOfAnAbsentOrder: Array<[string, (order: Order) => Promise<{ version: number }>]> = [
+    ['create (POST)', (order) => repository.create(order, context)],
+    ['replace (PUT)', async (order) => (await repository.replace(order, undefined, context)).stored],
+  ];
+
+  for (const [name, write] of writesOfAnAbsentOrder) {
+    it(`a ${name} that waits on a deletion in flight continues the deletion's version`, async () => {
+      const order = anOrder().with({ order_uid: randomUUID() }).build();
+      await repository.create(order, context);
+      await repository.replace(order, undefined, context);
+
+      // The deletion (the repository's own, version 2 → tombstone 3) holds its transaction open
+      // until the write has come to wait on the order's row, then commits.
+      let written: Promise<{ version: number }> | undefined;
+      await database.db.transaction(async (trx: Knex.Transaction) => {
+        const deleted = await new KnexOrderRepository(trx).delete(order.order_uid, undefined, context);
+        expect(deleted.version).to.equal(3);
+        written = write(order);
+        await waitersOnLocks(1);
+      });
+
+      expect((await written)?.version).to.equal(4);
+      const tombstones = await database.db('order_tombstones').where({ order_uid: order.order_uid }).count<Array<{ count: string }>>('* as count');
+      expect(Number(tombstones[0]?.count)).to.equal(0);
+      const events = await database.db('outbox').where({ order_uid: order.order_uid }).orderBy('id').pluck('version');
+      expect(events).to.deep.equal([1, 2, 3, 4]);
+    });
+  }
+});

@@ -5,6 +5,7 @@ import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
+import { namedStatement, runNamed } from './named-statement.js';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
@@ -14,8 +15,7 @@ export class KnexOrderRepository implements OrderRepository {
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
     const bindings = createOrderBindings(createOrderValues(order, context));
     const insert = async (db: Knex | Knex.Transaction): Promise<VersionedOrder> => {
-      const result = (await db.raw(CREATE_ORDER_SQL, bindings)) as { rows: Array<{ version: number; updated_at: Date }> };
-      const row = result.rows[0];
+      const row = (await runNamed<{ version: number; updated_at: Date }>(db, CREATE_ORDER, bindings))[0];
       if (!row) throw new OrderAlreadyExists(order.order_uid);
       return { order, version: row.version, updatedAt: row.updated_at };
     };
@@ -92,8 +92,7 @@ export class KnexOrderRepository implements OrderRepository {
 
   async get(orderUid: string): Promise<VersionedOrder | null> {
     try {
-      const result = await this.db.raw(`select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`, [orderUid]);
-      const row = (result as { rows: OrderRow[] }).rows[0];
+      const row = (await runNamed<OrderRow>(this.db, READ_ORDER, [orderUid]))[0];
       return row ? orderFromRow(row) : null;
     } catch (error) {
       throw translateDatabaseError(error);
@@ -176,6 +175,10 @@ export class KnexOrderRepository implements OrderRepository {
 }
 
 class ConcurrentCreate extends Error {}
+
+/** The read behind every cache miss and the create: the two statements worth planning once per connection. */
+const READ_ORDER = namedStatement('order-service/read-order', `select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`);
+const CREATE_ORDER = namedStatement('order-service/create-order', CREATE_ORDER_SQL);
 
 /** How often a write runs before a serialization failure reaches the caller. */
 const WRITE_ATTEMPTS = 3;

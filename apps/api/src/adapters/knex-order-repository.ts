@@ -5,7 +5,7 @@ import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
-import { namedStatement, runNamed } from './named-statement.js';
+import { namedStatement, runNamed } from '@order-service/infra';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */

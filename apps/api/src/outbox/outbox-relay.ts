@@ -5,6 +5,7 @@ import pg from 'pg';
 import { EVENT_HEADERS } from '@order-service/contracts';
 import type { KafkaJS } from '@order-service/kafka';
 import { errorFields } from '@order-service/runtime';
+import { namedStatement, runNamed } from '@order-service/infra';
 import { OUTBOX_CHANNEL } from './knex-outbox.js';
 import { KafkaNotConnected, OutboxDrainTimeout, OutboxPublishTimeout } from './outbox-errors.js';
 import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from './prune-idempotency-keys.js';
@@ -123,6 +124,8 @@ const MAX_PRUNE_BATCHES_PER_RUN = 10;
 const DRAIN_CHECK_INTERVAL_MS = 25;
 const LISTEN_CONNECT_TIMEOUT_MS = 5_000;
 
+// A batch's three statements are named, so PostgreSQL plans each once per connection.
+
 /**
  * Locks the slots that have rows, skipping slots other relays hold, so
  * replicas share the slots and a slot is published by one relay at a time.
@@ -131,11 +134,21 @@ const LISTEN_CONNECT_TIMEOUT_MS = 5_000;
  * rows spread over slots. Random order keeps a busy slot from starving others
  * when another relay holds some.
  */
-const CLAIM_SLOTS_SQL = `
-  select s.slot from outbox_slots s
-   where exists (select 1 from outbox o where o.slot = s.slot)
-   order by random()
-   for update of s skip locked`;
+const CLAIM_SLOTS = namedStatement(
+  'order-service/outbox-claim-slots',
+  `select s.slot from outbox_slots s
+    where exists (select 1 from outbox o where o.slot = s.slot)
+    order by random()
+    for update of s skip locked`,
+);
+/** The oldest rows of the claimed slots, in `id` order across them: for each order that is its version order. */
+const OLDEST_ROWS = namedStatement(
+  'order-service/outbox-oldest-rows',
+  `select id, slot, order_uid, version, event_type, payload, request_id, created_at from outbox
+    where slot = any(?::smallint[]) order by id limit ?`,
+);
+/** Rows Kafka acknowledged leave the outbox. */
+const DELETE_ROWS = namedStatement('order-service/outbox-delete-rows', 'delete from outbox where id = any(?::bigint[])');
 
 /**
  * Publishes the transactional outbox to Kafka, at least once and in order per
@@ -280,15 +293,9 @@ export class OutboxRelay {
     if (this.kafka?.status !== 'connected' && !(await this.outboxHasRows())) return false;
     const producer = await this.connectedProducer();
     const outcome = await this.deps.db.transaction(async (trx) => {
-      const claimed = (await trx.raw(CLAIM_SLOTS_SQL)) as { rows: Array<{ slot: number }> };
-      const slots = claimed.rows.map((row) => row.slot);
+      const slots = (await runNamed<{ slot: number }>(trx, CLAIM_SLOTS, [])).map((row) => row.slot);
       if (slots.length === 0) return undefined;
-      // In id order across the claimed slots: for each order that is its version order.
-      const records = (await trx('outbox')
-        .select('id', 'slot', 'order_uid', 'version', 'event_type', 'payload', 'request_id', 'created_at')
-        .whereIn('slot', slots)
-        .orderBy('id')
-        .limit(this.options.batchSize)) as OutboxRecord[];
+      const records = await runNamed<OutboxRecord>(trx, OLDEST_ROWS, [slots, this.options.batchSize]);
       // Another relay emptied the slot after this statement's snapshot saw rows in it.
       if (records.length === 0) return { count: 0, latencyMs: 0 };
       const rows = records.map(rowOf);
@@ -296,12 +303,7 @@ export class OutboxRelay {
       await this.send(producer, rows);
       const latencyMs = performance.now() - started;
       await this.deps.hooks?.afterPublish?.(rows);
-      await trx('outbox')
-        .whereIn(
-          'id',
-          rows.map((row) => row.id),
-        )
-        .delete();
+      await runNamed(trx, DELETE_ROWS, [rows.map((row) => row.id)]);
       return { count: rows.length, latencyMs };
     });
     if (outcome === undefined) return false;

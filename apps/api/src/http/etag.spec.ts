@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { etagFor, expectedVersionFrom, ifNoneMatchHits } from './etag.js';
+import { etagFor, expectedVersionFrom, ifNoneMatchHits, notModified } from './etag.js';
 
 describe('entity tags', () => {
   describe('expectedVersionFrom (If-Match)', () => {
@@ -34,6 +34,27 @@ describe('entity tags', () => {
     it('misses when absent or naming other versions', () => {
       expect(ifNoneMatchHits(undefined, 2)).to.equal(false);
       expect(ifNoneMatchHits('"v1", "v3"', 2)).to.equal(false);
+    });
+  });
+
+  describe('notModified (GET)', () => {
+    const modifiedAt = new Date('2026-11-30T10:00:00.750Z');
+
+    it('goes by If-None-Match when the request has one, whatever If-Modified-Since says', () => {
+      expect(notModified('"v3"', undefined, 3, modifiedAt)).to.equal(true);
+      expect(notModified('"v2"', 'Mon, 30 Nov 2026 11:00:00 GMT', 3, modifiedAt)).to.equal(false);
+    });
+
+    it('otherwise answers 304 when Last-Modified, to the second, is not after If-Modified-Since', () => {
+      expect(notModified(undefined, modifiedAt.toUTCString(), 3, modifiedAt)).to.equal(true);
+      expect(notModified(undefined, 'Mon, 30 Nov 2026 11:00:00 GMT', 3, modifiedAt)).to.equal(true);
+      expect(notModified(undefined, 'Mon, 30 Nov 2026 09:59:59 GMT', 3, modifiedAt)).to.equal(false);
+    });
+
+    it('sends the order for an unreadable date, an unknown modification time or no condition', () => {
+      expect(notModified(undefined, 'yesterday-ish', 3, modifiedAt)).to.equal(false);
+      expect(notModified(undefined, modifiedAt.toUTCString(), 3, undefined)).to.equal(false);
+      expect(notModified(undefined, undefined, 3, modifiedAt)).to.equal(false);
     });
   });
 });

@@ -33,3 +33,15 @@ export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number
     return tag === '*' || tag === current || tag === `W/${current}`;
   });
 }
+
+/**
+ * Whether a GET is answered 304 (RFC 9110 13.2.2): by `If-None-Match` when the
+ * request has one, else by `If-Modified-Since` against the second-precision
+ * Last-Modified the order is sent with.
+ */
+export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, version: number, modifiedAt: Date | undefined): boolean {
+  if (ifNoneMatch !== undefined) return ifNoneMatchHits(ifNoneMatch, version);
+  if (ifModifiedSince === undefined || modifiedAt === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Math.floor(modifiedAt.getTime() / 1000) * 1000 <= since;
+}

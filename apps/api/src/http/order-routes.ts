@@ -9,7 +9,7 @@ import type { ExpectedVersion, RecordedResponse, WriteContext } from '../use-cas
 import type { ReplaceOrder } from '../use-cases/replace-order.use-case.js';
 import type { SearchOrders } from '../use-cases/search-orders.use-case.js';
 import type { CursorCodec } from './cursor.js';
-import { etagFor, expectedVersionFrom, ifNoneMatchHits } from './etag.js';
+import { etagFor, expectedVersionFrom, notModified } from './etag.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpProblem, problemTypes, validationProblem } from './problem.js';
 import { parseSearchQuery } from './search-query.js';
@@ -90,14 +90,18 @@ function readHeadersOf(view: OrderView): ReadonlyArray<readonly [string, string]
   return headers;
 }
 
+/** Answers a GET with a view's bytes as they are, or 304 when the client's copy is current. */
 function sendOrder(req: Request, res: Response, view: OrderView): void {
   for (const [name, value] of readHeadersOf(view)) res.setHeader(name, value);
-  if (ifNoneMatchHits(req.headers['if-none-match'], view.version)) {
-    res.status(304).end();
+  if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], view.version, view.modifiedAt)) {
+    res.statusCode = 304;
+    res.end();
     return;
   }
-  res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(view.body);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', view.body.length);
+  res.end(view.body);
 }
 
 function renderStored(status: number, { order, version, updatedAt }: VersionedOrder, location: boolean): RecordedResponse {

@@ -141,6 +141,26 @@ describe('orders HTTP API (real PostgreSQL and Kafka)', function () {
       expect(stale.status).to.equal(200);
     });
 
+    it('answers If-Modified-Since with 304 when the order has not changed since, and HEAD with the headers alone', async () => {
+      const created = await call(api.url, 'POST', '/orders', { json: draftWithUid() });
+      const path = `/orders/${created.body.order_uid}`;
+      const first = await call(api.url, 'GET', path);
+      const lastModified = first.headers.get('last-modified') ?? '';
+      const unchanged = await call(api.url, 'GET', path, { headers: { 'if-modified-since': lastModified } });
+      expect(unchanged.status).to.equal(304);
+      expect(unchanged.text).to.equal('');
+      const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+      const changed = await call(api.url, 'GET', path, { headers: { 'if-modified-since': earlier } });
+      expect(changed.status).to.equal(200);
+      expect(changed.body).to.deep.equal(created.body);
+
+      const head = await call(api.url, 'HEAD', path);
+      expect(head.status).to.equal(200);
+      expect(head.text).to.equal('');
+      expect(Number(head.headers.get('content-length'))).to.equal(Buffer.byteLength(first.text));
+      expect(head.headers.get('etag')).to.equal('"v1"');
+    });
+
     it('answers 404 problem for an unknown order', async () => {
       const res = await call(api.url, 'GET', `/orders/${uid()}`);
       expect(res.status).to.equal(404);

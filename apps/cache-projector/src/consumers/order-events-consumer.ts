@@ -200,6 +200,7 @@ export class OrderEventsConsumer {
       tombstones,
       latencyMs: performance.now() - receivedAt,
       lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
+      oldestEventAgeMs: oldestEventAgeMs(events),
     });
     this.#scheduleCommit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
   }
@@ -317,4 +318,11 @@ export function highestVersions(events: readonly OrderEvent[]): Map<string, numb
 
 function partitionKey({ topic, partition }: TopicPartition): string {
   return `${topic}:${partition}`;
+}
+
+/** How long ago the earliest of `events` happened, by the clock of this process; null for none. */
+function oldestEventAgeMs(events: readonly OrderEvent[]): number | null {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const event of events) oldest = Math.min(oldest, Date.parse(event.occurred_at));
+  return Number.isFinite(oldest) ? Math.max(0, Date.now() - oldest) : null;
 }

@@ -11,6 +11,8 @@ export interface BatchReport {
   readonly latencyMs: number;
   /** Records behind the batch on its partition when it was received; null when the client did not know the high watermark. */
   readonly lag: number | null;
+  /** How long before the batch was in Redis its oldest event happened (its occurred_at); null for a batch without events. */
+  readonly oldestEventAgeMs: number | null;
 }
 
 /**

@@ -1,12 +1,16 @@
 import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
 import type { BatchReport, ProjectorCounters } from '../consumers/projector-counters.js';
 
+/** From tens of milliseconds (a healthy pipeline) to minutes (a backlog after an outage or a replay). */
+const EVENT_AGE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
 /**
  * The projector's Prometheus metrics: totals read from its counters at scrape
- * time, and the apply latency of every batch.
+ * time, and the apply latency and oldest event age of every batch.
  */
 export class ProjectorMetrics {
   private readonly applyLatency: prometheus.Histogram;
+  private readonly eventAge: prometheus.Histogram;
 
   constructor(readonly registry: MetricsRegistry) {
     this.applyLatency = new prometheus.Histogram({
@@ -15,10 +19,17 @@ export class ProjectorMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     });
+    this.eventAge = new prometheus.Histogram({
+      name: 'projection_event_age_seconds',
+      help: "Age of each applied batch's oldest event (since its commit in PostgreSQL, the event's occurred_at) once the batch was in Redis: how far the cache trails the database.",
+      buckets: EVENT_AGE_BUCKETS,
+      registers: [registry],
+    });
   }
 
   observeBatch(report: BatchReport): void {
     this.applyLatency.observe(report.latencyMs / 1000);
+    if (report.oldestEventAgeMs !== null) this.eventAge.observe(report.oldestEventAgeMs / 1000);
   }
 
   /** Registers the counter-backed metrics; call once the counters exist. */

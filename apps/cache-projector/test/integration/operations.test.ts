@@ -50,7 +50,7 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true } });
   });
 
-  it('counts applied events, dead letters, apply latency and lag per partition', async () => {
+  it('counts applied events, dead letters, apply latency, event age and lag per partition', async () => {
     const producer = kafka.producer();
     await producer.connect();
     await produceEvents(producer, topic, [anUpsert('ops-1', 1), anUpsert('ops-1', 2), { ...anUpsert('ops-2', 1), request_id: 'trace-me-123' }]);
@@ -64,6 +64,11 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(text).to.match(/^projection_events_applied_total\{[^}]*\} 3$/m);
     expect(text).to.match(/^projection_dead_letters_total\{[^}]*\} 1$/m);
     expect(text).to.match(/^projection_apply_duration_seconds_count\{[^}]*\} [1-9]/m);
+    // The events say they happened at the start of 2025: every batch is older than the top bucket, and the sum says by how much.
+    const ageSum = Number(/^projection_event_age_seconds_sum\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    expect(ageSum).to.be.at.least((Date.now() - Date.parse('2025-01-01T00:00:00Z')) / 1000 - 60);
+    expect(text).to.match(/^projection_event_age_seconds_bucket\{le="300"[^}]*\} 0$/m);
+    expect(text).to.match(/^projection_event_age_seconds_count\{[^}]*\} [1-9]/m);
     expect(text).to.match(/^projection_consumer_lag\{[^}]*partition="\d"[^}]*\} \d+$/m);
     expect(text).to.match(/^process_resident_memory_bytes\{[^}]*\} \d+/m);
   });

@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       '# processes it started (the first of each kind; ports and names change every run)',
       ...[...context.children.commands.values()],
       '',
-      '# load it generated (autocannon through its API from the suite process, on core 1)',
+      '# load it generated from the suite process, on core 1 (autocannon through its API, and the paced open-loop runs)',
       ...[...loadCommands.values()],
     ],
     rows,

@@ -141,7 +141,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         'Each POST validates the body, assigns a UUIDv7 uid, and runs one statement (apps/api/src/adapters/create-order-statement.ts) that takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox with pg_notify; the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statement with the same values in a database of its own (so that no relay publishes its rows), one per order:',
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script (bench/support/pgbench.ts writes it; the payload is the template's encoded event):`,
         scriptForReport(script),
-        `The paced runs send ${options.pacedRate} orders/s over 16 connections (autocannon overallRate); latencies are corrected for coordinated omission.`,
+        `The paced runs are open-loop (bench/support/paced-load.ts): one POST every ${formatNumber(1000 / options.pacedRate, 2)} ms, sent when due whatever the earlier ones are doing, over up to 16 keep-alive connections; each latency counts from the time its request was due, so none is hidden by a slow predecessor (no coordinated omission).`,
       ],
       profileSubject: async () => {
         const dir = join(context.profileDir, 'api-write');

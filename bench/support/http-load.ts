@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu-usage.js';
+import { runPacedLoad } from './paced-load.js';
 
 export interface LoadSpec {
   url: string;
@@ -10,7 +11,7 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Paths to cycle through; each connection starts at a different offset so no two ask for the same order together. */
   paths?: readonly string[];
-  /** Requests per second over all connections; unpaced when absent. */
+  /** Requests per second, sent open-loop at even intervals (see runPacedLoad); unpaced (autocannon, closed-loop) when absent. */
   overallRate?: number;
   /** Called with each response's status and body (autocannon then reads bodies). */
   onResponse?: (status: number, body: string) => void;
@@ -33,11 +34,25 @@ export interface LoadResult {
 export const loadCommands = new Map<string, string>();
 
 /**
- * One autocannon run from this process (the load generator, pinned to its own
- * core by scripts/bench). Fails when anything but 2xx came back, or when more
- * than one request in 10,000 failed to connect or timed out.
+ * One run of load from this process (the load generator, pinned to its own
+ * core by scripts/bench): autocannon as fast as the connections go, or, with
+ * `overallRate`, runPacedLoad's open-loop requests at that rate. Fails when
+ * anything but 2xx came back, or when more than one request in 10,000 failed
+ * to connect or timed out.
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.overallRate !== undefined) {
+    const target = new URL(spec.url);
+    const kind = `${spec.method ?? 'GET'} ${target.pathname} c=${spec.connections} paced ${spec.overallRate}/s`;
+    if (!loadCommands.has(kind)) {
+      loadCommands.set(
+        kind,
+        `# open-loop, bench/support/paced-load.ts: one ${spec.method ?? 'GET'} ${target.origin}${target.pathname} every ${formatInterval(spec.overallRate)} ms ` +
+          `for ${spec.durationSeconds} s over up to ${spec.connections} keep-alive connections, latency from each request's due time`,
+      );
+    }
+    return runPacedLoad({ ...spec, overallRate: spec.overallRate });
+  }
   const paths = spec.paths && spec.paths.length > 0 ? spec.paths : undefined;
   let connectionIndex = 0;
   const requestOf = (path: string): autocannon.Request => ({
@@ -51,7 +66,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     method: spec.method ?? 'GET',
     ...(spec.body !== undefined && { body: spec.body }),
     headers: { ...(spec.body !== undefined && { 'content-type': 'application/json' }), ...spec.headers },
-    ...(spec.overallRate !== undefined && { overallRate: spec.overallRate }),
     requests: [requestOf(paths?.[0] ?? new URL(spec.url).pathname)],
     ...(paths && {
       setupClient: (client: autocannon.Client) => {
@@ -63,7 +77,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     timeout: 10,
   };
   const target = new URL(spec.url);
-  const kind = `${options.method} ${target.pathname} c=${spec.connections}${spec.overallRate === undefined ? '' : ` R=${spec.overallRate}`}${paths ? ' paths' : ''}`;
+  const kind = `${options.method} ${target.pathname} c=${spec.connections}${paths ? ' paths' : ''}`;
   if (!loadCommands.has(kind)) {
     loadCommands.set(
       kind,
@@ -71,7 +85,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         'autocannon',
         `-c ${spec.connections}`,
         `-d ${spec.durationSeconds}`,
-        ...(spec.overallRate === undefined ? [] : [`-R ${spec.overallRate}`]),
         ...(spec.method === 'POST' ? ['-m POST', "-H 'content-type: application/json'", "-b '<the template order>'"] : []),
         `${target.origin}${paths ? '/orders/<uid>' : target.pathname}`,
         ...(paths ? [`# cycling through ${paths.length} seeded uids, each connection from its own offset`] : []),
@@ -100,4 +113,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 /** A few seconds of load that is not measured: JIT, pools and caches warm up. */
 export async function warmUp(spec: LoadSpec, seconds = 2): Promise<void> {
   await runLoad({ ...spec, durationSeconds: seconds });
+}
+
+function formatInterval(rate: number): string {
+  return String(Math.round((1000 / rate) * 100) / 100);
 }

@@ -66,7 +66,7 @@ export function renderReport(input: ReportInput): string {
   lines.push(
     `Every figure is the median of ${input.runs} interleaved run${input.runs === 1 ? '' : 's'} of ${input.durationSeconds} s (the order of subject and baseline alternates from run to run),`,
     'and every ratio is the median of the per-run ratios of subject to baseline, both measured in the same round of the same suite run.',
-    'Servers (the API, the projector, the bare express app, the replay) run on core 0, the load generator (autocannon, pgbench, this suite) on core 1;',
+    'Servers (the API, the projector, the bare express app, the replay) run on core 0, the load generator (autocannon, the paced runs, pgbench, this suite) on core 1;',
     'PostgreSQL, Redis and Kafka are not pinned and use both cores.',
     '',
   );

@@ -42,6 +42,7 @@ export const loadCommands = new Map<string, string>();
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.overallRate !== undefined) {
+    if (spec.paths !== undefined) throw new Error('a paced run sends every request to spec.url; it does not cycle through paths');
     const target = new URL(spec.url);
     const kind = `${spec.method ?? 'GET'} ${target.pathname} c=${spec.connections} paced ${spec.overallRate}/s`;
     if (!loadCommands.has(kind)) {

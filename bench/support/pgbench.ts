@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
 import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
+import { fillPlaceholders } from '../../infra/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { runToCompletion, type ChildProcesses } from './child-processes.js';
 import { UID_DIGITS } from './order-generator.js';
@@ -64,8 +65,7 @@ export function writeReadScript(dir: string, uidPrefix: string, orders: number):
 /**
  * The statement the API's POST /orders runs (CREATE_ORDER_SQL with the
  * values createOrderValues gives for `order`), under a uid no other
- * transaction uses and a random outbox slot. Every `?` of the statement is a
- * placeholder (it uses no jsonb `?` operator), so they are replaced in order.
+ * transaction uses and a random outbox slot, its placeholders filled in order.
  */
 export function writeCreateScript(dir: string, order: Order, slots: number): string {
   const values = createOrderValues(order, { requestId: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293' });
@@ -75,9 +75,8 @@ export function writeCreateScript(dir: string, order: Order, slots: number): str
     slot: ':slot',
   };
   const placeholders = createOrderBindings(rendered);
-  let next = 0;
-  const statement = oneLine(CREATE_ORDER_SQL).replace(/\?/g, () => placeholders[next++] ?? '?');
-  if (next !== placeholders.length) throw new Error(`CREATE_ORDER_SQL has ${next} placeholders for ${placeholders.length} values`);
+  const { text: statement, count } = fillPlaceholders(oneLine(CREATE_ORDER_SQL), (index) => placeholders[index] ?? '?');
+  if (count !== placeholders.length) throw new Error(`CREATE_ORDER_SQL has ${count} placeholders for ${placeholders.length} values`);
   const lines = ['\\set r random(1, 4611686018427387903)', `\\set slot random(0, ${slots - 1})`, `${statement};`];
   const path = join(dir, 'create-order.sql');
   writeFileSync(path, `${lines.join('\n')}\n`);

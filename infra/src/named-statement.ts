@@ -12,10 +12,20 @@ export interface NamedStatement {
   readonly text: string;
 }
 
-/** A named statement from SQL written with knex's `?` placeholders (none of them a jsonb `?` operator), numbered in order. */
+/**
+ * SQL written with knex's `?` placeholders (none of them a jsonb `?` operator)
+ * with the i-th placeholder, from 0, replaced by `fill(i)`; `count` says how
+ * many there were.
+ */
+export function fillPlaceholders(knexSql: string, fill: (index: number) => string): { text: string; count: number } {
+  let count = 0;
+  const text = knexSql.replace(/\?/g, () => fill(count++));
+  return { text, count };
+}
+
+/** A named statement from SQL written with knex's `?` placeholders, numbered in order. */
 export function namedStatement(name: string, knexSql: string): NamedStatement {
-  let next = 0;
-  return { name, text: knexSql.replace(/\?/g, () => `$${++next}`) };
+  return { name, text: fillPlaceholders(knexSql, (index) => `$${index + 1}`).text };
 }
 
 /** The part of a node-postgres client a named statement needs; knex's pool hands out such clients. */

@@ -51,13 +51,18 @@ const UNAVAILABLE_CODES = new Set([
 
 /** Whether PostgreSQL refused a write because a concurrent transaction changed what it read; running it again may succeed. */
 export function isSerializationFailure(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === '40001';
+  return codeOf(error) === '40001';
+}
+
+/** The SQLSTATE or system error code a driver error carries. */
+function codeOf(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
 }
 
 /** Translates driver errors at the edge: an outage becomes DatabaseUnavailable; domain errors pass through. */
 export function translateDatabaseError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
-  const code = (error as { code?: string } | null)?.code;
+  const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
   if (
     (code && UNAVAILABLE_CODES.has(code)) ||

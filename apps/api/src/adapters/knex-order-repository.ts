@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
+import { namedStatement, runNamed } from '@order-service/infra';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
-import { namedStatement, runNamed } from '@order-service/infra';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */

@@ -8,7 +8,7 @@ import { errorFields } from '@order-service/runtime';
 import { namedStatement, runNamed } from '@order-service/infra';
 import { OUTBOX_CHANNEL } from './knex-outbox.js';
 import { KafkaNotConnected, OutboxDrainTimeout, OutboxPublishTimeout } from './outbox-errors.js';
-import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from './prune-idempotency-keys.js';
+import { IDEMPOTENCY_PRUNE_BATCH, pruneIdempotencyKeys } from '../adapters/prune-idempotency-keys.js';
 
 /** One outbox row as the relay publishes it. */
 export interface OutboxRow {

@@ -5,7 +5,7 @@ import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { OUTBOX_SLOTS } from '@order-service/infra';
 import { appendToOutbox, OUTBOX_CHANNEL, outboxSlotOf } from '../../src/outbox/knex-outbox.js';
 import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
-import { pruneIdempotencyKeys } from '../../src/outbox/prune-idempotency-keys.js';
+import { pruneIdempotencyKeys } from '../../src/adapters/prune-idempotency-keys.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
 import { appendEvents, createPrivateDatabase, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';

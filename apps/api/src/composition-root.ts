@@ -4,6 +4,7 @@ import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { createClient, type RedisClientType } from 'redis';
+import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
 import { LruOrderCache } from './adapters/lru-order-cache.js';
@@ -19,7 +20,10 @@ import { jsonBody } from './http/json-body.js';
 import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
+import { KafkaOutboxPublisher } from './outbox/kafka-outbox-publisher.js';
+import { KnexOutboxStore } from './outbox/knex-outbox-store.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
+import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
@@ -80,28 +84,37 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       },
     });
   }
+  const outboxLog = logger.child({ component: 'outbox-relay' });
+  const outbox = new KnexOutboxStore(db);
   const relay = new OutboxRelay({
-    db,
-    createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
-    topic: config.kafka.topic,
-    logger: logger.child({ component: 'outbox-relay' }),
-    listenConnectionString: config.database.url,
+    store: outbox,
+    publisher: new KafkaOutboxPublisher({
+      createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
+      topic: config.kafka.topic,
+      publishTimeoutMs: config.outbox.publishTimeoutMs,
+      logger: outboxLog,
+    }),
+    notifications: new PgOutboxListener({
+      connectionString: config.database.url,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      logger: outboxLog,
+    }),
+    logger: outboxLog,
     onPublished: (latencyMs, count) => {
       metrics.published.inc(count);
       metrics.publishLatency.observe(latencyMs / 1000);
     },
-    options: {
-      batchSize: config.outbox.batchSize,
-      pollIntervalMs: config.outbox.pollIntervalMs,
-      publishTimeoutMs: config.outbox.publishTimeoutMs,
-      maxBackoffMs: config.outbox.maxBackoffMs,
-      concurrency: config.outbox.concurrency,
-      idempotencyRetentionHours: config.idempotency.retentionHours,
-    },
+    options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
   });
+  const idempotencyPruning = new IdempotencyKeyPruning(
+    db,
+    { retentionHours: config.idempotency.retentionHours },
+    logger.child({ component: 'idempotency-pruning' }),
+  );
 
-  metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await relay.backlog()).rows);
-  metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await relay.backlog()).oldestAgeSeconds);
+  metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await outbox.backlog()).rows);
+  metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await outbox.backlog()).oldestAgeSeconds);
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
 
@@ -134,6 +147,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         if (applied.length) logger.info('migrations applied', { applied });
       }
       await relay.start();
+      idempotencyPruning.start();
       if (redis) {
         // Not awaited: the client keeps reconnecting in the background, and the API
         // serves from PostgreSQL meanwhile (a Redis outage must not stop reads).
@@ -160,6 +174,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
           if (redis?.isReady) await redis.quit().catch(() => undefined);
           else if (redis?.isOpen) redis.destroy();
         });
+        await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
         await step('database', () => db.destroy());
         logger.info('api stopped');

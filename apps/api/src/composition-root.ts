@@ -1,3 +1,4 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
 import { createDatabase, migrateLatest } from '@order-service/infra';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
@@ -64,16 +65,23 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ? new RedisInvalidationListener(redis, config.redis.invalidationChannel, lru, logger.child({ component: 'cache-invalidation' }))
     : undefined;
   const lruProjection = useRedis ? undefined : new LruProjectionConsumer(kafka, config.kafka.topic, lru, logger.child({ component: 'lru-projection' }));
-  let sharedTierFailing = false;
+  // While Redis fails, reads skip it for a second at a time and go to PostgreSQL; one warning when it starts failing, one line when it is back.
+  const redisTier = circuitBreaker(handleAll, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(1) });
+  let redisTierFailing = false;
+  redisTier.onBreak((reason) => {
+    // A failed probe breaks the circuit again: that is still the same outage.
+    if (!redisTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields('error' in reason ? reason.error : undefined) });
+    redisTierFailing = true;
+  });
+  redisTier.onReset(() => {
+    redisTierFailing = false;
+    logger.info('redis tier recovered');
+  });
   const reader = new TieredOrderReader({
     lru,
     orders,
-    ...(shared && { shared }),
+    ...(shared && { shared, sharedPolicy: redisTier }),
     observe: (tier) => metrics.observeRead(tier),
-    onSharedTierError: (error) => {
-      if (!sharedTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields(error) });
-      sharedTierFailing = true;
-    },
   });
   const readiness: ReadinessCheck[] = [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }];
   if (lruProjection) {

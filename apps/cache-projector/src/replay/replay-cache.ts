@@ -4,8 +4,6 @@ import { RedisProjectionStore } from '@order-service/projection';
 import type { Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
-export type { ReplayProgress, ReplaySummary } from './rebuild-cache.js';
-
 export interface ReplayOptions {
   brokers: string[];
   topic: string;

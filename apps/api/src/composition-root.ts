@@ -12,6 +12,8 @@ import { TieredOrderReader } from './adapters/tiered-order-reader.js';
 import type { ApiConfig } from './config.js';
 import { LruProjectionConsumer } from './consumers/lru-projection-consumer.js';
 import { buildHttpApp } from './http/app.js';
+import { authenticate } from './http/auth/authenticate.js';
+import { BearerTokenVerifier } from './http/auth/bearer-token-verifier.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -22,6 +24,7 @@ import { webRoutes } from './http/web-routes.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
+import { ReadOrder } from './use-cases/read-order.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
 import { SearchOrders } from './use-cases/search-orders.use-case.js';
 
@@ -105,16 +108,26 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
 
+  const verifier = new BearerTokenVerifier({
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    jwksUrl: config.auth.jwksUrl,
+    jwksCooldownMs: config.auth.jwksCooldownMs,
+    cacheMaxEntries: config.auth.tokenCacheMaxEntries,
+  });
+
   const app = buildHttpApp({
     logger,
     readiness,
     routes: [
       orderRoutes({
+        access: [authenticate(verifier)],
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
         deleteOrder: new DeleteOrder(orders),
         searchOrders: new SearchOrders(orders),
+        readOrder: new ReadOrder(reader),
         reader,
         cursors: new CursorCodec(config.search.cursorSecret),
       }),

@@ -22,7 +22,8 @@ let started: Promise<TestIssuer> | undefined;
 export function testIssuer(): Promise<TestIssuer> {
   started ??= (async () => {
     const issuer = await TokenIssuer.generate();
-    const server = await serveIssuer(issuer);
+    // The web page test signs in from the API's origin, on a port picked at random.
+    const server = await serveIssuer(issuer, { allowOrigin: (origin) => /^http:\/\/127\.0\.0\.1:\d+$/.test(origin) });
     const token = (request: Partial<TokenRequest> = {}): Promise<string> => issuer.sign({ subject: 'staff:test', scopes: ALL_SCOPES, ttlSeconds: 4 * 3600, ...request });
     return {
       issuer,

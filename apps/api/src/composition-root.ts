@@ -131,7 +131,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         reader,
         cursors: new CursorCodec(config.search.cursorSecret),
       }),
-      webRoutes(),
+      webRoutes({ devSignInUrl: config.auth.devSignInUrl }),
     ],
     mapKnownError,
     metrics,

@@ -13,8 +13,8 @@ export const TOKEN_PATH = '/token';
 export interface IssuerServerOptions {
   host?: string;
   port?: number;
-  /** Origins (the API's web page) allowed to call POST /token from a browser. */
-  allowedOrigins?: readonly string[];
+  /** Which origins (the API's web page) may call POST /token from a browser. */
+  allowOrigin?: (origin: string) => boolean;
   /** Counts JWKS fetches, for tests of the verifier's key cache. */
   onJwksFetch?: () => void;
 }
@@ -44,11 +44,11 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
   res.end(JSON.stringify(body));
 }
 
-export async function serveIssuer(issuer: TokenIssuer, { host = '127.0.0.1', port = 0, allowedOrigins = [], onJwksFetch }: IssuerServerOptions = {}): Promise<RunningIssuer> {
+export async function serveIssuer(issuer: TokenIssuer, { host = '127.0.0.1', port = 0, allowOrigin = () => false, onJwksFetch }: IssuerServerOptions = {}): Promise<RunningIssuer> {
   const server = createServer((req, res) => {
     const origin = req.headers.origin;
     const cors: Record<string, string> =
-      origin !== undefined && allowedOrigins.includes(origin)
+      origin !== undefined && allowOrigin(origin)
         ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'POST', vary: 'origin' }
         : {};
     if (req.method === 'GET' && req.url === JWKS_PATH) {

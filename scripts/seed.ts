@@ -4,7 +4,9 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
+import { ALL_SCOPES, loadOrCreateIssuer } from '@order-service/dev-issuer';
 import { seedOrders, type SeedOutcome, type SeedReport } from './lib/seed-orders.js';
 
 const USAGE = `usage: scripts/seed [options]
@@ -12,6 +14,7 @@ const USAGE = `usage: scripts/seed [options]
   --url URL         the API's base URL (default http://127.0.0.1:8080)
   --concurrency C   requests in flight (default 8)
   --seed S          reproduce the orders of an earlier run on the same day (default: random, printed)
+  --token T         the access token to send (default: $TOKEN, else a staff token of the development issuer)
   --quiet           print only the summary line
   --help            this text
 Exits 1 when any order could not be written, printing the API's first problem answer.`;
@@ -22,7 +25,11 @@ interface Options {
   concurrency: number;
   seed: number;
   quiet: boolean;
+  token: string | undefined;
 }
+
+/** Where ./scripts/up's development issuer keeps its keys. */
+const DEV_KEY_FILE = fileURLToPath(new URL('../.local/dev-issuer/keys.json', import.meta.url));
 
 class UsageError extends Error {}
 
@@ -42,6 +49,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       url: { type: 'string', default: 'http://127.0.0.1:8080' },
       concurrency: { type: 'string', default: '8' },
       seed: { type: 'string' },
+      token: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -64,6 +72,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     concurrency: positiveInteger('concurrency', values.concurrency, 1_024),
     seed,
     quiet: values.quiet,
+    token: values.token ?? process.env.TOKEN,
   };
 }
 
@@ -128,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const runId = randomBytes(6).toString('hex');
+  const token = options.token ?? (await (await loadOrCreateIssuer(DEV_KEY_FILE)).sign({ subject: 'staff:seed', scopes: ALL_SCOPES, ttlSeconds: 3600 }));
   if (!options.quiet) {
     console.error(`seeding ${options.count} orders into ${options.url} (seed ${options.seed}, concurrency ${options.concurrency})`);
   }
@@ -139,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
   const progress = progressReporter(options);
   let report: SeedReport;
   try {
-    report = await seedOrders({ ...options, runId, onSettled: progress.settled, signal: interrupt.signal });
+    report = await seedOrders({ ...options, token, runId, onSettled: progress.settled, signal: interrupt.signal });
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, ensureDatabase, migrateLatest } from '../../infra/src/index.js';
+import { startBenchAuth } from './bench-auth.js';
 import type { BenchStack } from './bench-servers.js';
 import { ChildProcesses } from './child-processes.js';
 import type { BenchOptions } from './options.js';
@@ -68,7 +69,9 @@ export class BenchContext {
     const db = createDatabase({ url: databaseUrl, poolMax: 4, applicationName: 'order-bench' });
     const pgbenchDb = createDatabase({ url: stack.pgbenchDatabaseUrl, poolMax: 2, applicationName: 'order-bench' });
     const redis = await connectRedis(stack.redisUrl);
+    const auth = await startBenchAuth();
     const context = new BenchContext(options, stack, db, pgbenchDb, redis, lock);
+    context.closeAuth = () => auth.server.close();
     await context.topics.connect();
     progress(`run ${stack.runId}: database ${databaseUrl}, Redis ${stack.redisUrl}, Kafka ${stack.brokers.join(',')}`);
     return context;
@@ -107,6 +110,9 @@ export class BenchContext {
   }
 
   /** Stops every process, deletes the run's topics and Redis keys, and releases the suite lock; safe to call twice. */
+  /** Stops the suite's token issuer. */
+  private closeAuth: () => Promise<void> = async () => undefined;
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -115,6 +121,7 @@ export class BenchContext {
   async #close(): Promise<void> {
     await this.children.stopAll();
     await this.topics.close();
+    await this.closeAuth().catch(() => undefined);
     const deleted = await deleteKeys(this.redis, this.stack.runId).catch(() => 0);
     progress(`cleaned up: topics of ${this.stack.runId} and ${deleted} Redis keys deleted`);
     await this.redis.close().catch(() => undefined);

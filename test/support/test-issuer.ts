@@ -24,7 +24,8 @@ export function testIssuer(): Promise<TestIssuer> {
     const issuer = await TokenIssuer.generate();
     // The web page test signs in from the API's origin, on a port picked at random.
     const server = await serveIssuer(issuer, { allowOrigin: (origin) => /^http:\/\/127\.0\.0\.1:\d+$/.test(origin) });
-    const token = (request: Partial<TokenRequest> = {}): Promise<string> => issuer.sign({ subject: 'staff:test', scopes: ALL_SCOPES, ttlSeconds: 4 * 3600, ...request });
+    const token = (request: Partial<TokenRequest> = {}): Promise<string> =>
+      issuer.sign({ subject: 'staff:test', scopes: ALL_SCOPES, ttlSeconds: 4 * 3600, ...request });
     return {
       issuer,
       server,

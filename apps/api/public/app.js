@@ -488,7 +488,9 @@ $('#order-delete').addEventListener('click', async () => {
       say(orderMessage, `Order ${uid} is deleted.`, 'success');
       orderView.replaceChildren();
     } else {
-      orderMessage.replaceChildren(...describeProblem(res.problem, res.status, res.status === 412 ? 'Not deleted: the order changed since it was shown.' : 'Not deleted.'));
+      orderMessage.replaceChildren(
+        ...describeProblem(res.problem, res.status, res.status === 412 ? 'Not deleted: the order changed since it was shown.' : 'Not deleted.'),
+      );
     }
   } catch (error) {
     networkFailure(orderMessage, error);

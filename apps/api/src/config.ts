@@ -18,7 +18,7 @@ export interface ApiConfig {
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
-  auth: { issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
+  auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
 }
@@ -115,6 +115,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     },
   },
   auth: {
+    required: {
+      doc: 'Whether order requests need an access token; false lets every request act as staff, for benchmarks and local experiments only, and is refused in production.',
+      format: Boolean,
+      default: true,
+      env: 'AUTH_REQUIRED',
+    },
     issuer: {
       doc: 'Issuer (`iss`) of the access tokens accepted; the default is the development issuer of ./scripts/up, refused in production.',
       format: String,
@@ -141,7 +147,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'AUTH_TOKEN_CACHE_MAX_ENTRIES',
     },
     devSignInUrl: {
-      doc: "Token endpoint of the development issuer the web page signs in with (set by ./scripts/up); empty hides the sign-in buttons. Refused in production.",
+      doc: 'Token endpoint of the development issuer the web page signs in with (set by ./scripts/up); empty hides the sign-in buttons. Refused in production.',
       format: String,
       default: '',
       env: 'AUTH_DEV_SIGN_IN_URL',
@@ -164,6 +170,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
 function productionProblems(config: ApiConfig): string[] {
   if (config.env !== 'production') return [];
   const problems: string[] = [];
+  if (!config.auth.required) problems.push('auth.required: access control cannot be turned off in production');
   if (config.auth.issuer === DEV_ISSUER) problems.push('auth.issuer: must name the production token issuer, not the development issuer');
   if (config.auth.jwksUrl === DEV_JWKS_URL) problems.push("auth.jwksUrl: must name the production issuer's key set, not the development issuer's");
   if (config.auth.devSignInUrl !== '') problems.push('auth.devSignInUrl: the development sign-in must not be set in production');

@@ -44,7 +44,10 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
   res.end(JSON.stringify(body));
 }
 
-export async function serveIssuer(issuer: TokenIssuer, { host = '127.0.0.1', port = 0, allowOrigin = () => false, onJwksFetch }: IssuerServerOptions = {}): Promise<RunningIssuer> {
+export async function serveIssuer(
+  issuer: TokenIssuer,
+  { host = '127.0.0.1', port = 0, allowOrigin = () => false, onJwksFetch }: IssuerServerOptions = {},
+): Promise<RunningIssuer> {
   const server = createServer((req, res) => {
     const origin = req.headers.origin;
     const cors: Record<string, string> =

@@ -129,7 +129,17 @@ function expectedVersion(req: Request): ExpectedVersion | undefined {
   return expected;
 }
 
-export function orderRoutes({ access, body, createOrder, replaceOrder, deleteOrder, searchOrders, readOrder, reader, cursors }: OrderRoutesDeps): (app: IRouter) => void {
+export function orderRoutes({
+  access,
+  body,
+  createOrder,
+  replaceOrder,
+  deleteOrder,
+  searchOrders,
+  readOrder,
+  reader,
+  cursors,
+}: OrderRoutesDeps): (app: IRouter) => void {
   const mayRead = [...access, requireScope(scopes.read)];
   const mayWrite = [...access, requireScope(scopes.write)];
   const mayDelete = [...access, requireScope(scopes.delete)];
@@ -210,7 +220,11 @@ export function orderRoutes({ access, body, createOrder, replaceOrder, deleteOrd
         const draft = draftFrom(req.body);
         const { created, stored } = await replaceOrder.execute({
           principal: principalOf(res),
-          orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
+          orderUid: uid,
+          draft,
+          expected: expectedVersion(req),
+          context: writeContext(res),
+        });
         const response = renderStored(created ? 201 : 200, stored, created);
         reader.recordWrite(uid, stored.version, response.body, stored.updatedAt);
         send(res, response);

@@ -236,7 +236,10 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     await page.getByLabel('Value').fill(customer);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('button', { name: orderUid }).click();
-    await page.locator('#order-view').getByRole('article', { name: `Order ${orderUid}` }).waitFor();
+    await page
+      .locator('#order-view')
+      .getByRole('article', { name: `Order ${orderUid}` })
+      .waitFor();
 
     await signIn('reader');
     await page.getByRole('button', { name: 'Delete order' }).click();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { base64url, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
+import { base64url, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { CUSTOMER_SCOPES, DEV_ISSUER, serveIssuer, TokenIssuer } from '@order-service/dev-issuer';
 import { DEV_ISSUER as API_DEFAULT_ISSUER } from '../../src/config.js';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
@@ -184,7 +184,11 @@ describe('access control (real PostgreSQL, Kafka and a JWKS on loopback)', funct
           expect(challenge(res), row).to.equal(`Bearer realm="order-service", error="insufficient_scope", scope="${scope}"`);
           expect(res.body.type, row).to.equal('/problems/insufficient-scope');
         }
-        if (status === 422) expect(res.body.errors.map((e: { path: string }) => e.path), row).to.include('/customer_id');
+        if (status === 422)
+          expect(
+            res.body.errors.map((e: { path: string }) => e.path),
+            row,
+          ).to.include('/customer_id');
       }
       // Bob's order is untouched by Alice's attempts.
       const stillBobs = await call(api.url, 'GET', `/orders/${bobs}`);

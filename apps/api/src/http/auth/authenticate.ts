@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { Principal } from '../../use-cases/principal.js';
+import { scopes, type Principal } from '../../use-cases/principal.js';
 import { HttpProblem, problemTypes } from '../problem.js';
 import type { BearerTokenVerifier } from './bearer-token-verifier.js';
 
@@ -24,7 +24,9 @@ export function principalOf(res: Response): Principal {
 /** The 401 of RFC 6750 section 3: no error attribute when no credentials came. */
 export function unauthorized(auth: Exclude<Authentication, { kind: 'principal' }>): HttpProblem {
   const challenge =
-    auth.kind === 'none' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${auth.reason.replace(/["\\]/g, '')}"`;
+    auth.kind === 'none'
+      ? `Bearer realm="${REALM}"`
+      : `Bearer realm="${REALM}", error="invalid_token", error_description="${auth.reason.replace(/["\\]/g, '')}"`;
   return new HttpProblem(
     {
       type: problemTypes.unauthorized,
@@ -69,13 +71,12 @@ export function authenticate(verifier: BearerTokenVerifier): RequestHandler {
       next();
       return;
     }
-    verifier.verify(token).then(
-      (verification) => {
-        res.locals.auth = (verification.ok ? { kind: 'principal', principal: verification.principal } : { kind: 'invalid', reason: verification.reason }) satisfies Authentication;
-        next();
-      },
-      next,
-    );
+    verifier.verify(token).then((verification) => {
+      res.locals.auth = (
+        verification.ok ? { kind: 'principal', principal: verification.principal } : { kind: 'invalid', reason: verification.reason }
+      ) satisfies Authentication;
+      next();
+    }, next);
   };
 }
 
@@ -86,5 +87,17 @@ export function requireScope(scope: string): RequestHandler {
     if (auth.kind !== 'principal') next(unauthorized(auth));
     else if (!auth.principal.scopes.has(scope)) next(insufficientScope(scope));
     else next();
+  };
+}
+
+/** With AUTH_REQUIRED=false: every request acts as staff with every scope (never in production; see config.ts). */
+export function actAsStaff(): RequestHandler {
+  const auth: Authentication = {
+    kind: 'principal',
+    principal: { subject: 'anonymous', customerId: null, scopes: new Set(Object.values(scopes)) },
+  };
+  return (_req, res, next) => {
+    res.locals.auth = auth;
+    next();
   };
 }

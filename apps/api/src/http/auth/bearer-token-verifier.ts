@@ -65,7 +65,8 @@ export class BearerTokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.keys, { issuer: this.options.issuer, audience: this.options.audience, algorithms: ALGORITHMS }));
     } catch (error) {
-      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) throw new KeySetUnavailable(error);
+      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
+        throw new KeySetUnavailable(error);
       return { ok: false, reason: reasonOf(error) };
     }
     const principal = principalOf(payload);

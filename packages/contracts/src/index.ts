@@ -8,6 +8,7 @@ export {
   SCHEMA_VERSION,
   decodeOrderEvent,
   encodeOrderEvent,
+  schemaVersionOfSerialized,
   serializeOrderEvent,
   orderDeletedSchema,
   orderUpsertedSchema,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
 import { decodeOrderEvent, EventDecodeError, type OrderEvent } from '@order-service/contracts';
 import { ProjectionError, type ApplyOutcome, type Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
@@ -67,6 +68,8 @@ export class OrderEventsConsumer {
   readonly #revoked = new Set<string>();
   /** The newest applied offset of each partition not yet sent in a commit. */
   readonly #uncommitted = new Map<string, TopicPartition & { offset: string }>();
+  /** The pause before each retry of a batch: doubling from the initial delay up to the maximum. */
+  readonly #retryBackoff: ExponentialBackoff<number>;
   #committing: Promise<void> | undefined;
   #started = false;
   #stopped: Promise<void> | undefined;
@@ -74,6 +77,11 @@ export class OrderEventsConsumer {
   constructor(options: OrderEventsConsumerOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#retryBackoff = new ExponentialBackoff({
+      initialDelay: options.retry.initialDelayMs,
+      maxDelay: options.retry.maxDelayMs,
+      generator: noJitterGenerator,
+    });
     this.#consumer = options.kafka.consumer({
       kafkaJS: {
         groupId: options.groupId,
@@ -144,6 +152,7 @@ export class OrderEventsConsumer {
     let outcomes: ApplyOutcome[] | undefined = events.length === 0 ? [] : undefined;
     let deadLettered = deadLetters.length === 0;
     let invalidated = events.length === 0;
+    let backoff = this.#retryBackoff.next();
     for (let attempt = 1; ; attempt += 1) {
       try {
         // Each step runs once: a retry resumes at the step that failed.
@@ -161,7 +170,8 @@ export class OrderEventsConsumer {
         break;
       } catch (error) {
         this.#options.counters.recordFailedAttempt();
-        const delayMs = Math.min(this.#options.retry.maxDelayMs, this.#options.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 20));
+        backoff = backoff.next(undefined);
+        const delayMs = backoff.duration;
         const retriable = !(error instanceof ProjectionError) || error.retriable;
         this.#logger.log(retriable ? 'warn' : 'error', 'batch not applied: retrying', {
           topic: batch.topic,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import { createClient } from 'redis';
 import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
 import { createKafka, type KafkaJS } from '@order-service/kafka';
@@ -244,16 +244,20 @@ class TopicReading {
 
 /** Retries what the store says may succeed later, a few times; anything else fails the replay at once. */
 async function applyWithRetries(apply: () => Promise<unknown>, logger: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await apply();
-      return;
-    } catch (error) {
-      if (!(error instanceof ProjectionError && error.retriable) || attempt >= APPLY_ATTEMPTS) throw error;
-      const delayMs = APPLY_RETRY_DELAY_MS * 2 ** (attempt - 1);
-      logger.warn('batch not applied: retrying', { attempt, retry_in_ms: delayMs, err: errorFields(error) });
-      await sleep(delayMs);
-    }
+  const policy = retry(
+    handleWhen((error) => error instanceof ProjectionError && error.retriable),
+    {
+      maxAttempts: APPLY_ATTEMPTS - 1,
+      backoff: new ExponentialBackoff({ initialDelay: APPLY_RETRY_DELAY_MS, maxDelay: Infinity, generator: noJitterGenerator }),
+    },
+  );
+  const logging = policy.onRetry(({ attempt, delay, ...result }) =>
+    logger.warn('batch not applied: retrying', { attempt, retry_in_ms: delay, err: errorFields('error' in result ? result.error : undefined) }),
+  );
+  try {
+    await policy.execute(apply);
+  } finally {
+    logging.dispose();
   }
 }
 

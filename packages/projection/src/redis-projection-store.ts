@@ -1,6 +1,7 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { ErrorReply } from 'redis';
-import { GenerationConflict, ProjectionError, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
+import { ServiceError } from '@order-service/domain';
+import { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
 import { toProjectionWrite } from './projection.js';
 import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
 import {
@@ -267,8 +268,8 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 }
 
-function translateError(error: unknown, what: string): ProjectionError {
-  if (error instanceof ProjectionError) return error;
+function translateError(error: unknown, what: string): ServiceError {
+  if (error instanceof ServiceError) return error;
   if (error instanceof ErrorReply) {
     if (error.message.startsWith(GENERATION_NOT_BUILDING)) {
       return new GenerationConflict(error.message.slice(GENERATION_NOT_BUILDING.length + 1), { cause: error });

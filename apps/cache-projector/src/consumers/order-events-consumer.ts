@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
 import { decodeOrderEvent, EventDecodeError, type OrderEvent } from '@order-service/contracts';
-import { ProjectionError, type ApplyOutcome, type Projection } from '@order-service/projection';
+import { ServiceError } from '@order-service/domain';
+import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
@@ -172,7 +173,7 @@ export class OrderEventsConsumer {
         this.#options.counters.recordFailedAttempt();
         backoff = backoff.next(undefined);
         const delayMs = backoff.duration;
-        const retriable = !(error instanceof ProjectionError) || error.retriable;
+        const retriable = !(error instanceof ServiceError) || error.retriable;
         this.#logger.log(retriable ? 'warn' : 'error', 'batch not applied: retrying', {
           topic: batch.topic,
           partition: batch.partition,

@@ -3,7 +3,8 @@ import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockat
 import { createClient } from 'redis';
 import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
 import { createKafka, type KafkaJS } from '@order-service/kafka';
-import { ProjectionError, RedisProjectionStore } from '@order-service/projection';
+import { ServiceError } from '@order-service/domain';
+import { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { ReplayInterrupted } from './replay-errors.js';
 
@@ -245,7 +246,7 @@ class TopicReading {
 /** Retries what the store says may succeed later, a few times; anything else fails the replay at once. */
 async function applyWithRetries(apply: () => Promise<unknown>, logger: Logger): Promise<void> {
   const policy = retry(
-    handleWhen((error) => error instanceof ProjectionError && error.retriable),
+    handleWhen((error) => error instanceof ServiceError && error.retriable),
     {
       maxAttempts: APPLY_ATTEMPTS - 1,
       backoff: new ExponentialBackoff({ initialDelay: APPLY_RETRY_DELAY_MS, maxDelay: Infinity, generator: noJitterGenerator }),

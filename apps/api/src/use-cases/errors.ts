@@ -27,14 +27,14 @@ export class OrderUidMismatch extends ServiceError {
 }
 
 /** `ACCESS.INSUFFICIENT_SCOPE`: the token lacks the scope this request needs. */
-export class InsufficientScope extends ApplicationError {
+export class InsufficientScope extends ServiceError {
   constructor(readonly scope: string) {
     super('ACCESS.INSUFFICIENT_SCOPE', `the request needs the scope ${scope}`);
   }
 }
 
 /** `ACCESS.CUSTOMER_MISMATCH`: a customer's token wrote an order of another customer. */
-export class CustomerMismatch extends ApplicationError {
+export class CustomerMismatch extends ServiceError {
   constructor(readonly customerId: string) {
     super('ACCESS.CUSTOMER_MISMATCH', `the order must belong to the token's customer ${customerId}`);
   }

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { ServiceError } from '@order-service/domain';
 import type { Principal } from '../../use-cases/principal.js';
 
 export interface BearerTokenVerifierOptions {
@@ -15,12 +16,10 @@ export interface BearerTokenVerifierOptions {
 /** The outcome of verifying a token: its principal, or why it is refused (the text goes to `error_description`). */
 export type Verification = { ok: true; principal: Principal } | { ok: false; reason: string };
 
-/** The issuer's keys could not be fetched: not the token's fault, so the client may retry. */
-export class KeySetUnavailable extends Error {
-  readonly retriable = true;
+/** `AUTH.KEY_SET_UNAVAILABLE`: the issuer's keys could not be fetched; not the token's fault, so the client may retry. */
+export class KeySetUnavailable extends ServiceError {
   constructor(cause: unknown) {
-    super("the token issuer's keys could not be fetched", { cause });
-    this.name = 'KeySetUnavailable';
+    super('AUTH.KEY_SET_UNAVAILABLE', "the token issuer's keys could not be fetched", { cause, retriable: true });
   }
 }
 

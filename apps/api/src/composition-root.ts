@@ -1,6 +1,7 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
-import { createDatabase, migrateLatest } from '@order-service/infra';
+import { migrateLatest } from '@order-service/infra';
+import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';

@@ -1,7 +1,7 @@
 import { handleWhen, retry } from 'cockatiel';
 import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
-import { namedStatement, runNamed } from '@order-service/infra';
+import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { namedStatement, runNamed } from '@order-service/infra';
+import { namedStatement, runNamed } from '@order-service/postgres';
 import type { OutboxBacklog, OutboxRow, OutboxStore } from './outbox-ports.js';
 
 // A batch's three statements are named, so PostgreSQL plans each once per connection.

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { OUTBOX_SLOTS } from '@order-service/infra';
+import { OUTBOX_SLOTS } from '@order-service/postgres';
 import { appendToOutbox, OUTBOX_CHANNEL, outboxSlotOf } from '../../src/outbox/knex-outbox.js';
 import { KnexOutboxStore } from '../../src/outbox/knex-outbox-store.js';
 import { IdempotencyKeyPruning } from '../../src/adapters/idempotency-key-pruning.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import { createDatabase } from '@order-service/infra';
+import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig, type KafkaJS } from '@order-service/kafka';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
 import { KafkaOutboxPublisher } from '../../src/outbox/kafka-outbox-publisher.js';

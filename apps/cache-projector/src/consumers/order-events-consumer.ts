@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
-import { decodeOrderEvent, EventDecodeError, type OrderEvent } from '@order-service/contracts';
+import type { OrderEvent } from '@order-service/contracts';
+import { readOrderBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
-import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher.js';
+import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
 import type { ProjectorCounters } from './projector-counters.js';
 
@@ -148,7 +149,7 @@ export class OrderEventsConsumer {
     const { batch } = payload;
     const receivedAt = performance.now();
     const lastOffset = batch.lastOffset();
-    const { events, deadLetters, tombstones } = readBatch(batch);
+    const { events, deadLetters, tombstones } = readOrderBatch(batch);
 
     let outcomes: ApplyOutcome[] | undefined = events.length === 0 ? [] : undefined;
     let deadLettered = deadLetters.length === 0;
@@ -289,33 +290,6 @@ export class OrderEventsConsumer {
       this.#logger.warn('rebalance error', { code: error.code });
     }
   }
-}
-
-/** The batch's records sorted into events to apply, dead letters and compaction tombstones. */
-export function readBatch(batch: KafkaJS.Batch): { events: OrderEvent[]; deadLetters: DeadLetter[]; tombstones: number } {
-  const events: OrderEvent[] = [];
-  const deadLetters: DeadLetter[] = [];
-  let tombstones = 0;
-  for (const message of batch.messages) {
-    // A null value is a compaction tombstone; the delete event before it carried the change.
-    if (message.value === null) {
-      tombstones += 1;
-      continue;
-    }
-    try {
-      events.push(decodeOrderEvent(message.value));
-    } catch (error) {
-      deadLetters.push({
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-        reason: error instanceof EventDecodeError ? error.reason : 'invalid',
-        error: error instanceof Error ? error.message : String(error),
-        source: { topic: batch.topic, partition: batch.partition, offset: message.offset },
-      });
-    }
-  }
-  return { events, deadLetters, tombstones };
 }
 
 /** Each order once, with the highest version the events carry. */

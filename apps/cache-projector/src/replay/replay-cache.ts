@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import { createClient } from 'redis';
-import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import { createKafka, type KafkaJS } from '@order-service/kafka';
+import { createKafka, readOrderBatch, type KafkaJS } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
@@ -136,17 +135,9 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 2_000) : undefined;
 
       const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
-        const events: OrderEvent[] = [];
-        for (const message of batch.messages) {
-          if (message.value === null) counts.tombstones += 1;
-          else {
-            try {
-              events.push(decodeOrderEvent(message.value));
-            } catch {
-              counts.undecodable += 1;
-            }
-          }
-        }
+        const { events, deadLetters, tombstones } = readOrderBatch(batch);
+        counts.tombstones += tombstones;
+        counts.undecodable += deadLetters.length;
         await applyWithRetries(() => store.applyBatchToGeneration(built, events), logger);
         counts.events += events.length;
         reading.advance(batch.partition, Number(batch.lastOffset()) + 1);

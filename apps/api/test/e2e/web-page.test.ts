@@ -66,10 +66,8 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     await page.getByLabel('Sign in as').selectOption(as);
     if (customer) await page.getByLabel('Customer ID').fill(customer);
     await page.locator('#sign-in-dev').getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page
-      .locator('#sign-in-status')
-      .getByText(/^Signed in as /)
-      .waitFor();
+    const label = as === 'customer' ? `customer ${customer ?? ''}` : as === 'reader' ? 'read-only staff' : 'staff';
+    await page.locator('#sign-in-status').getByText(`Signed in as ${label}.`, { exact: true }).waitFor();
   }
 
   after(async () => {

@@ -113,7 +113,7 @@ ct_build() { # tag context containerfile [podman build args...]
 # The broker's context: the jars Maven fetched for the local broker, and its config.
 ct_kafka_context() {
   source "$ROOT/scripts/lib/kafka.sh"
-  kafka_fetch
+  kafka_fetch >&2
   local context="$CT_HOME/context/kafka"
   rm -rf "$context" && mkdir -p "$context"
   cp -al "$KAFKA_HOME/libs" "$context/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$context/libs"

@@ -117,7 +117,7 @@ ct_kafka_context() {
   local context="$CT_HOME/context/kafka"
   rm -rf "$context" && mkdir -p "$context"
   cp -al "$KAFKA_HOME/libs" "$context/libs" 2>/dev/null || cp -a "$KAFKA_HOME/libs" "$context/libs"
-  cp "$ROOT/infra/containers/kafka/"{log4j2.properties,server.properties,entrypoint.sh} "$context/"
+  cp "$ROOT/infra/containers/kafka/"{log4j2.properties,server.properties,entrypoint.sh,healthcheck.sh} "$context/"
   echo "$context"
 }
 
@@ -166,7 +166,7 @@ ct_health_ticker() {
     while read -r id interval; do
       [ -n "$id" ] || continue
       if ((${due[$id]:-0} <= now)); then
-        podman healthcheck run "$id" >/dev/null 2>&1 || true
+        podman healthcheck run "$id" </dev/null >/dev/null 2>&1 || true
         due[$id]=$((now + interval))
       fi
     done < <(podman ps --filter "label=com.docker.compose.project=$CT_PROJECT" --format '{{.ID}}' |
@@ -206,7 +206,7 @@ ct_wait_healthy() { # seconds
   local deadline=$((SECONDS + $1)) pending
   while :; do
     pending="$(podman ps -a --filter "label=com.docker.compose.project=$CT_PROJECT" \
-      --format '{{.Names}} {{.State}} {{.Status}}' | awk '$2 == "running" && /\((starting|unhealthy)\)/ { print $1 }')"
+      --format '{{.Names}} {{.Status}}' | awk '$2 == "Up" && /\((starting|unhealthy)\)$/ { print $1 }')"
     [ -z "$pending" ] && return 0
     ((SECONDS < deadline)) || die "not healthy within $1 s: $pending"
     sleep 2
@@ -227,8 +227,8 @@ ct_down() {
   local left
   left="$(podman ps -aq --filter "label=com.docker.compose.project=$CT_PROJECT")"
   [ -z "$left" ] || podman rm -f $left >/dev/null
-  podman network ls --format '{{.Name}}' | grep -x "${CT_PROJECT}_default" | xargs -r podman network rm >/dev/null
-  podman volume ls --format '{{.Name}}' | grep "^${CT_PROJECT}_" | xargs -r podman volume rm >/dev/null
+  podman network ls --format '{{.Name}}' | { grep -x "${CT_PROJECT}_default" || true; } | xargs -r podman network rm >/dev/null
+  podman volume ls --format '{{.Name}}' | { grep "^${CT_PROJECT}_" || true; } | xargs -r podman volume rm >/dev/null
   ct_stop_pid "$CT_HOME/service.pid"
   rm -f "$CT_SOCKET"
 }

@@ -101,8 +101,12 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     for (const image of ['order-service/api:local', 'order-service/cache-projector:local']) {
       expect(await podman('image', 'inspect', '--format', '{{.Config.User}}', image), `${image}: USER`).to.equal('node');
       // A production dependency resolves, the workspace's dev tools do not.
-      const probe = "const r=(m)=>{try{require.resolve(m);return true}catch{return false}};console.log(JSON.stringify({prod:r('@confluentinc/kafka-javascript'),dev:['typescript','mocha','tsx','eslint'].filter(r)}))";
-      const found = JSON.parse(await podman('run', '--rm', '--pull=never', '--network', 'none', image, 'node', '-e', probe)) as { prod: boolean; dev: string[] };
+      const probe =
+        "const r=(m)=>{try{require.resolve(m);return true}catch{return false}};console.log(JSON.stringify({prod:r('@confluentinc/kafka-javascript'),dev:['typescript','mocha','tsx','eslint'].filter(r)}))";
+      const found = JSON.parse(await podman('run', '--rm', '--pull=never', '--network', 'none', image, 'node', '-e', probe)) as {
+        prod: boolean;
+        dev: string[];
+      };
       expect(found, image).to.deep.equal({ prod: true, dev: [] });
     }
     for (const image of ['postgres', 'redis', 'kafka', 'nginx', 'seeder']) {
@@ -120,7 +124,10 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
       for (const c of of(service)) expect([c.name, c.state, c.health]).to.deep.equal([c.name, 'running', 'healthy']);
     }
     for (const job of ['migrator', 'topic-init']) {
-      expect(of(job).map((c) => [c.state, c.exitCode]), job).to.deep.equal([['exited', 0]]);
+      expect(
+        of(job).map((c) => [c.state, c.exitCode]),
+        job,
+      ).to.deep.equal([['exited', 0]]);
     }
   });
 

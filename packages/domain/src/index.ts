@@ -12,4 +12,3 @@ export {
   ensureQuantitiesAreNonNegative,
   orderRules,
 } from './order-rules.js';
-export { OrderMother, anOrder } from './testing/order-mother.js';

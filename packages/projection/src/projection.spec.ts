@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { aDelete, anUpsert } from '../test/support/order-events.js';
-import { MemoryProjectionStore } from './memory-projection-store.js';
+import { MemoryProjectionStore } from './testing/memory-projection-store.js';
 import { ProjectionStoreRejected } from './projection-errors.js';
 import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
 import { Projection, decide, toProjectionWrite } from './projection.js';

@@ -1,6 +1,6 @@
 import type { OrderEvent } from '@order-service/contracts';
-import { decide, toCachedOrder, toProjectionWrite } from './projection.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+import { decide, toCachedOrder, toProjectionWrite } from '../projection.js';
+import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from '../projection-store.js';
 
 export interface MemoryProjectionStoreOptions {
   /**
@@ -15,8 +15,9 @@ export interface MemoryProjectionStoreOptions {
 }
 
 /**
- * A `ProjectionStore` in process memory: the cache of the API when it runs
- * without Redis, and the double for unit tests.
+ * A `ProjectionStore` in process memory, for tests: the double of unit
+ * specs and the reference model the Redis store is checked against. (The
+ * API's in-process tier is LruOrderCache, bounded by entries and bytes.)
  */
 export class MemoryProjectionStore implements ProjectionStore {
   readonly #entries = new Map<string, CachedOrder>();

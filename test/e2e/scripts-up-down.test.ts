@@ -44,11 +44,19 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
     expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
+    // The README's curl: without a token 401, with one from ./scripts/token (the development issuer up runs) 200.
+    const orders = `http://127.0.0.1:${apiPort}/orders?limit=1`;
+    const withoutToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', orders]);
+    expect(withoutToken.stdout).to.equal('401');
+    const { stdout: token } = await run(join(root, 'scripts/token'), [], { env, cwd: root });
+    const withToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `authorization: Bearer ${token.trim()}`, orders]);
+    expect(withToken.stdout).to.equal('200');
     const apiPid = Number(readFileSync(join(runDir, 'api.pid'), 'utf8'));
     const projectorPid = Number(readFileSync(join(runDir, 'cache-projector.pid'), 'utf8'));
+    const issuerPid = Number(readFileSync(join(runDir, 'dev-issuer.pid'), 'utf8'));
 
     await run(join(root, 'scripts/down'), [], { env, cwd: root });
-    for (const pid of [apiPid, projectorPid]) expect(() => process.kill(pid, 0)).to.throw();
+    for (const pid of [apiPid, projectorPid, issuerPid]) expect(() => process.kill(pid, 0)).to.throw();
     expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.be.a('string');
     // The servers the tests run on were not started by up, so down left them running.

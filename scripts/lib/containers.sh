@@ -214,6 +214,16 @@ ct_wait_healthy() { # seconds
   done
 }
 
+# A token signed with the keys of the compose file's issuer (scripts/token.ts in
+# its container). podman exec, not compose's: an exec through the compatible
+# API leaves its conmon behind.
+ct_token() { # scripts/token options...
+  local issuer
+  issuer="$(podman ps -q --filter "label=com.docker.compose.project=$CT_PROJECT" --filter label=com.docker.compose.service=issuer | head -1)"
+  [ -n "$issuer" ] || die "the issuer is not running: ./scripts/containers up"
+  podman exec "$issuer" node --conditions=source --import tsx scripts/token.ts --key-file /home/node/keys.json "$@"
+}
+
 ct_compose() { # docker-compose arguments...
   ct_start_socket
   "${CT_COMPOSE[@]}" "$@"

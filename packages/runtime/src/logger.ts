@@ -39,3 +39,15 @@ export function createLogger({ level, service, pretty = false }: LoggerOptions):
     transports: [new winston.transports.Console()],
   });
 }
+
+/**
+ * A service whose log reader has gone (its stdout a pipe whose reader died)
+ * keeps running and stops when asked, dropping its lines: without a listener,
+ * the EPIPE error event on stdout would throw from whatever call logged.
+ */
+export function keepRunningWhenOutputCloses(logger: Logger): void {
+  process.stdout.on('error', () => {
+    logger.silent = true;
+  });
+  process.stderr.on('error', () => undefined);
+}

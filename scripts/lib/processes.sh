@@ -66,11 +66,11 @@ stop_tracked() { # pid-file name grace-seconds [--now]
   else
     kill -TERM "$pid" 2>/dev/null || true
     deadline=$((SECONDS + grace))
-    while tracked_pid "$file" >/dev/null && ((SECONDS < deadline)) && ((!${STOP_NOW:-0})); do sleep 0.2; done
+    while tracked_pid "$file" >/dev/null && ((SECONDS < deadline)) && ((!${STOP_NOW:-0})); do sleep 0.2 || true; done
     tracked_pid "$file" >/dev/null && kill -KILL "$pid" 2>/dev/null
   fi
   deadline=$((SECONDS + 5))
-  while tracked_pid "$file" >/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  while tracked_pid "$file" >/dev/null && ((SECONDS < deadline)); do sleep 0.1 || true; done
   rm -f "$file"
   log "$name stopped"
 }
@@ -80,6 +80,6 @@ wait_ready() { # url seconds what: fails when STOP_REQUESTED is set meanwhile
   until curl -fsS -o /dev/null "$1" 2>/dev/null; do
     ((!${STOP_REQUESTED:-0})) || return 1
     ((SECONDS < deadline)) || die "$3 was not ready at $1 within $2 s"
-    sleep 0.5
+    sleep 0.5 || true
   done
 }

@@ -80,7 +80,11 @@ function startWatchdog(afterMs: number): void {
       process.exit(0);
     }, Number(process.argv[2]));`;
   try {
-    const watchdog = spawn(process.execPath, ['-e', source, String(process.pid), String(afterMs)], { detached: true, stdio: ['ignore', 'ignore', 'inherit'], env: {} });
+    const watchdog = spawn(process.execPath, ['-e', source, String(process.pid), String(afterMs)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {},
+    });
     watchdog.on('error', () => undefined);
     watchdog.unref();
   } catch {

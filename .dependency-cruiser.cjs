@@ -34,6 +34,13 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$1/' },
     },
     {
+      name: 'no-test-helpers-in-production',
+      comment: 'Builders and doubles sit under src/testing (each package\'s "./testing" export) and serve tests only.',
+      severity: 'error',
+      from: { path: '^(apps/[^/]+|packages/[^/]+|infra)/src/', pathNot: ['\\.spec\\.ts$', '/src/testing/'] },
+      to: { path: '/src/testing/' },
+    },
+    {
       name: 'no-spec-in-production',
       severity: 'error',
       from: { pathNot: '\\.(spec|test)\\.ts$|/test/' },

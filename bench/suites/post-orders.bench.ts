@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Order } from '../../packages/domain/src/index.js';
-import { OUTBOX_SLOTS } from '../../infra/src/index.js';
+import { OUTBOX_SLOTS } from '../../packages/postgres/src/index.js';
 import type { BenchContext, Database } from '../support/bench-context.js';
 import { startApi, type ApiVariant } from '../support/bench-servers.js';
 import { LOAD_CORES } from '../support/child-processes.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OUTBOX_SLOTS } from '../../infra/src/index.js';
+import { OUTBOX_SLOTS } from '../../packages/postgres/src/index.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { startApi, startProjector, type ProjectorVariant } from '../support/bench-servers.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';

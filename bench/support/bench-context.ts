@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, ensureDatabase, migrateLatest } from '../../infra/src/index.js';
+import { migrateLatest } from '../../infra/src/index.js';
+import { createDatabase, ensureDatabase } from '../../packages/postgres/src/index.js';
 import type { BenchStack } from './bench-servers.js';
 import { ChildProcesses } from './child-processes.js';
 import type { BenchOptions } from './options.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
 import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
-import { fillPlaceholders } from '../../infra/src/index.js';
+import { fillPlaceholders } from '../../packages/postgres/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { runToCompletion, type ChildProcesses } from './child-processes.js';
 import { UID_DIGITS } from './order-generator.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
 import {

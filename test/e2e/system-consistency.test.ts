@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
-import { anOrder } from '@order-service/domain';
-import { createDatabase } from '@order-service/infra';
+import { anOrder } from '@order-service/domain/testing';
+import { createDatabase } from '@order-service/postgres';
 import { RedisProjectionStore } from '@order-service/projection';
 import { KnexOrderRepository } from '../../apps/api/src/adapters/knex-order-repository.js';
 import {

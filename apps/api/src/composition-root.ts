@@ -1,9 +1,12 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
-import { createDatabase, migrateLatest } from '@order-service/infra';
+import { migrateLatest } from '@order-service/infra';
+import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { createClient, type RedisClientType } from 'redis';
+import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
 import { LruOrderCache } from './adapters/lru-order-cache.js';
@@ -19,7 +22,10 @@ import { jsonBody } from './http/json-body.js';
 import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
+import { KafkaOutboxPublisher } from './outbox/kafka-outbox-publisher.js';
+import { KnexOutboxStore } from './outbox/knex-outbox-store.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
+import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
@@ -60,16 +66,23 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ? new RedisInvalidationListener(redis, config.redis.invalidationChannel, lru, logger.child({ component: 'cache-invalidation' }))
     : undefined;
   const lruProjection = useRedis ? undefined : new LruProjectionConsumer(kafka, config.kafka.topic, lru, logger.child({ component: 'lru-projection' }));
-  let sharedTierFailing = false;
+  // While Redis fails, reads skip it for a second at a time and go to PostgreSQL; one warning when it starts failing, one line when it is back.
+  const redisTier = circuitBreaker(handleAll, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(1) });
+  let redisTierFailing = false;
+  redisTier.onBreak((reason) => {
+    // A failed probe breaks the circuit again: that is still the same outage.
+    if (!redisTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields('error' in reason ? reason.error : undefined) });
+    redisTierFailing = true;
+  });
+  redisTier.onReset(() => {
+    redisTierFailing = false;
+    logger.info('redis tier recovered');
+  });
   const reader = new TieredOrderReader({
     lru,
     orders,
-    ...(shared && { shared }),
+    ...(shared && { shared, sharedPolicy: redisTier }),
     observe: (tier) => metrics.observeRead(tier),
-    onSharedTierError: (error) => {
-      if (!sharedTierFailing) logger.warn('redis tier failing: reading from PostgreSQL', { err: errorFields(error) });
-      sharedTierFailing = true;
-    },
   });
   const readiness: ReadinessCheck[] = [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }];
   if (lruProjection) {
@@ -80,28 +93,37 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       },
     });
   }
+  const outboxLog = logger.child({ component: 'outbox-relay' });
+  const outbox = new KnexOutboxStore(db);
   const relay = new OutboxRelay({
-    db,
-    createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
-    topic: config.kafka.topic,
-    logger: logger.child({ component: 'outbox-relay' }),
-    listenConnectionString: config.database.url,
+    store: outbox,
+    publisher: new KafkaOutboxPublisher({
+      createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
+      topic: config.kafka.topic,
+      publishTimeoutMs: config.outbox.publishTimeoutMs,
+      logger: outboxLog,
+    }),
+    notifications: new PgOutboxListener({
+      connectionString: config.database.url,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      logger: outboxLog,
+    }),
+    logger: outboxLog,
     onPublished: (latencyMs, count) => {
       metrics.published.inc(count);
       metrics.publishLatency.observe(latencyMs / 1000);
     },
-    options: {
-      batchSize: config.outbox.batchSize,
-      pollIntervalMs: config.outbox.pollIntervalMs,
-      publishTimeoutMs: config.outbox.publishTimeoutMs,
-      maxBackoffMs: config.outbox.maxBackoffMs,
-      concurrency: config.outbox.concurrency,
-      idempotencyRetentionHours: config.idempotency.retentionHours,
-    },
+    options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
   });
+  const idempotencyPruning = new IdempotencyKeyPruning(
+    db,
+    { retentionHours: config.idempotency.retentionHours },
+    logger.child({ component: 'idempotency-pruning' }),
+  );
 
-  metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await relay.backlog()).rows);
-  metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await relay.backlog()).oldestAgeSeconds);
+  metrics.gauge('outbox_backlog_rows', 'Events waiting in the outbox (all replicas).', async () => (await outbox.backlog()).rows);
+  metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await outbox.backlog()).oldestAgeSeconds);
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
 
@@ -134,6 +156,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         if (applied.length) logger.info('migrations applied', { applied });
       }
       await relay.start();
+      idempotencyPruning.start();
       if (redis) {
         // Not awaited: the client keeps reconnecting in the background, and the API
         // serves from PostgreSQL meanwhile (a Redis outage must not stop reads).
@@ -160,6 +183,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
           if (redis?.isReady) await redis.quit().catch(() => undefined);
           else if (redis?.isOpen) redis.destroy();
         });
+        await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
         await step('database', () => db.destroy());
         logger.info('api stopped');

@@ -3,7 +3,7 @@
  * missing and applies pending migrations; `migrate down` reverts them all.
  */
 import { readInfraConfig } from '../config.js';
-import { createDatabase, ensureDatabase } from '../database.js';
+import { createDatabase, ensureDatabase } from '@order-service/postgres';
 import { migrateDownAll, migrateLatest } from '../migrate.js';
 
 const command = process.argv[2] ?? 'latest';

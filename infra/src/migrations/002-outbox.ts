@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { OUTBOX_SLOTS } from '@order-service/postgres';
 
 /**
  * The transactional outbox. An event row is written in the same transaction as
@@ -10,7 +11,6 @@ import type { Knex } from 'knex';
  * order, which for one order is its version order: a later version can only be
  * written after the earlier one's transaction released the order's row lock.
  */
-export const OUTBOX_SLOTS = 16;
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

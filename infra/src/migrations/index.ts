@@ -3,8 +3,6 @@ import * as orders from './001-orders.js';
 import * as outbox from './002-outbox.js';
 import * as tombstoneGuard from './003-tombstone-guard.js';
 
-export { OUTBOX_SLOTS } from './002-outbox.js';
-
 const migrations: Record<string, Knex.Migration> = {
   '001-orders': orders,
   '002-outbox': outbox,

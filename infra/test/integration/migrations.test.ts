@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { createDatabase, ensureDatabase, migrateDownAll, migrateLatest, pendingMigrations } from '@order-service/infra';
+import { migrateDownAll, migrateLatest, pendingMigrations } from '@order-service/infra';
+import { createDatabase, ensureDatabase } from '@order-service/postgres';
 import { testEnvironment } from '../../../test/support/environment.js';
 
 describe('knex migrations (real PostgreSQL)', () => {

@@ -1,4 +1,4 @@
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import type { Delivery, Item, Order, OrderDraft, Payment, ServerAssignedField } from '@order-service/domain';
 import { expect } from 'chai';
 import type Joi from 'joi';

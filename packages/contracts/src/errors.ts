@@ -1,22 +1,10 @@
+import { ServiceError } from '@order-service/domain';
 import type { FieldError } from './field-errors.js';
 
-/**
- * Base of every error raised at a process boundary. `code` is stable and safe
- * to branch on; none of these is retriable, since the same bytes fail the same way.
- */
-export class ContractError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+// None of these is retriable: the same bytes fail the same way.
 
 /** `CONTRACT.EVENT_ENCODE`: an event about to be published does not match its schema, a producer bug. */
-export class EventEncodeError extends ContractError {
+export class EventEncodeError extends ServiceError {
   constructor(
     readonly errors: readonly FieldError[],
     options?: ErrorOptions,
@@ -29,7 +17,7 @@ export class EventEncodeError extends ContractError {
 export type EventDecodeReason = 'empty' | 'not-json' | 'unsupported-schema-version' | 'invalid';
 
 /** `CONTRACT.EVENT_DECODE`: a consumed message is not an order event this build can apply; it belongs in the DLQ. */
-export class EventDecodeError extends ContractError {
+export class EventDecodeError extends ServiceError {
   constructor(
     readonly reason: EventDecodeReason,
     readonly errors: readonly FieldError[],

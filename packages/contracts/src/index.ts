@@ -1,6 +1,6 @@
 export { ORDERS_DLQ_TOPIC, ORDERS_TOPIC, EVENT_HEADERS } from './topics.js';
 export type { FieldError, ValidationResult } from './field-errors.js';
-export { ContractError, EventDecodeError, EventEncodeError } from './errors.js';
+export { EventDecodeError, EventEncodeError } from './errors.js';
 export type { EventDecodeReason } from './errors.js';
 export { MAX_ITEMS, orderDraftSchema, orderSchema, validateOrder, validateOrderDraft } from './order-document.js';
 export type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
@@ -8,8 +8,11 @@ export {
   SCHEMA_VERSION,
   decodeOrderEvent,
   encodeOrderEvent,
+  schemaVersionOfSerialized,
   serializeOrderEvent,
   orderDeletedSchema,
   orderUpsertedSchema,
   validateOrderEvent,
 } from './order-events.js';
+export { decodeInvalidation, encodeInvalidations, MAX_UIDS_PER_MESSAGE } from './invalidation-message.js';
+export type { Invalidation, InvalidationMessage } from './invalidation-message.js';

@@ -1,4 +1,4 @@
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { MAX_ITEMS, validateOrder, validateOrderDraft } from './order-document.js';

@@ -1,4 +1,4 @@
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import type { Order } from '@order-service/domain';
 import { expect } from 'chai';
 import fc from 'fast-check';

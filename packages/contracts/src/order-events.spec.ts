@@ -1,9 +1,9 @@
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { EventDecodeError, EventEncodeError } from './errors.js';
 import type { EventDecodeReason } from './errors.js';
-import { decodeOrderEvent, encodeOrderEvent, SCHEMA_VERSION, validateOrderEvent } from './order-events.js';
+import { decodeOrderEvent, encodeOrderEvent, SCHEMA_VERSION, schemaVersionOfSerialized, serializeOrderEvent, validateOrderEvent } from './order-events.js';
 import type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
 
 const order = anOrder().build();
@@ -169,5 +169,20 @@ describe('order events', () => {
       const event: OrderEvent | undefined = result.ok ? result.value : undefined;
       expect(event?.type === 'order.upserted' ? event.order.order_uid : undefined).to.equal(order.order_uid);
     });
+  });
+});
+
+describe('schemaVersionOfSerialized', () => {
+  it("reads the envelope's schema_version, wherever the envelope puts it, and not one inside a string value", () => {
+    const tricky = anUpsert({ request_id: '"schema_version":7,' });
+    expect(schemaVersionOfSerialized(serializeOrderEvent(tricky))).to.equal(SCHEMA_VERSION);
+    const { schema_version, ...rest } = aDelete();
+    expect(schemaVersionOfSerialized(JSON.stringify({ ...rest, schema_version: 2 }))).to.equal(2);
+    expect(schemaVersionOfSerialized(JSON.stringify({ ...rest, schema_version }))).to.equal(SCHEMA_VERSION);
+  });
+
+  it('says undefined for text without one', () => {
+    expect(schemaVersionOfSerialized('not json')).to.equal(undefined);
+    expect(schemaVersionOfSerialized(JSON.stringify({ request_id: '"schema_version":1,' }))).to.equal(undefined);
   });
 });

@@ -133,6 +133,19 @@ export function serializeOrderEvent(event: OrderEvent): string {
   return JSON.stringify(event);
 }
 
+/**
+ * The `schema_version` of an event as serializeOrderEvent wrote it, read
+ * without parsing the text; undefined when it holds none. The envelope's key
+ * is the only `"schema_version":` in the text: the order's schema has no such
+ * key, and JSON escapes the quotes of one inside a string value.
+ */
+export function schemaVersionOfSerialized(text: string): number | undefined {
+  const match = SCHEMA_VERSION_FIELD.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+const SCHEMA_VERSION_FIELD = /"schema_version":(\d+)[,}]/;
+
 /** The event as the UTF-8 JSON message value; throws EventEncodeError rather than publish an invalid event. */
 export function encodeOrderEvent(event: OrderEvent): Buffer {
   return Buffer.from(serializeOrderEvent(event), 'utf8');

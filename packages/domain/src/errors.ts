@@ -1,19 +1,8 @@
+import { ServiceError } from './service-error.js';
 import type { Violation } from './violation.js';
 
-/**
- * Base of every error the domain raises. `code` is stable and safe to branch on
- * (and to return to clients); the message is for people and may change.
- */
-export class DomainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/** What the domain refuses: none of these is retriable, the same write fails the same way. */
+export class DomainError extends ServiceError {}
 
 /** `ORDER.NOT_FOUND`: no order has this uid. */
 export class OrderNotFound extends DomainError {

@@ -1,5 +1,6 @@
 export type { Delivery, Item, Order, OrderDraft, Payment, ServerAssignedField, VersionedOrder } from './order.js';
 export type { Violation } from './violation.js';
+export { ServiceError, type ServiceErrorOptions } from './service-error.js';
 export { DomainError, OrderAlreadyExists, OrderNotFound, OrderRuleViolation, OrderVersionConflict } from './errors.js';
 export type { OrderRule } from './order-rules.js';
 export {
@@ -11,4 +12,3 @@ export {
   ensureQuantitiesAreNonNegative,
   orderRules,
 } from './order-rules.js';
-export { OrderMother, anOrder } from './testing/order-mother.js';

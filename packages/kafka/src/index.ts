@@ -3,3 +3,5 @@ export type { KafkaClientOptions, KafkaLogSink, KafkaJS } from './kafka-client.j
 export { deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from './topics.js';
 export type { TopicSpec } from './topics.js';
 export { headerText } from './headers.js';
+export { readOrderBatch } from './order-batch.js';
+export type { DeadLetter, DeadLetterSource, OrderBatch } from './order-batch.js';

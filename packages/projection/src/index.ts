@@ -1,5 +1,4 @@
-export type { ApplyOutcome, CachedOrder, ProjectionStore } from './projection-store.js';
-export { Projection, decide, toCachedOrder, toProjectionWrite, type ProjectionWrite } from './projection.js';
-export { GenerationConflict, ProjectionError, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
-export { MemoryProjectionStore, type MemoryProjectionStoreOptions } from './memory-projection-store.js';
+export type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+export { Projection, decide, toCachedOrder, toProjectionWrite } from './projection.js';
+export { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
 export { RedisProjectionStore, type RedisCommandClient, type RedisProjectionStoreOptions } from './redis-projection-store.js';

@@ -1,35 +1,22 @@
-/**
- * Base of every error the projection raises. `code` is stable and safe to
- * branch on; `retriable` says whether the same call may succeed if repeated
- * later (applying events is idempotent, so a retried batch is safe).
- */
-export class ProjectionError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retriable: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { ServiceError } from '@order-service/domain';
+
+// Applying events is idempotent, so a batch that failed with a retriable error is safe to apply again.
 
 /**
  * `PROJECTION.GENERATION_CONFLICT`: a generation operation found the pointers
  * not as it expected: another rebuild began or switched meanwhile, or the
  * generation is live and may not be dropped. Not retriable as is.
  */
-export class GenerationConflict extends ProjectionError {
+export class GenerationConflict extends ServiceError {
   constructor(message: string, options?: ErrorOptions) {
-    super('PROJECTION.GENERATION_CONFLICT', message, false, options);
+    super('PROJECTION.GENERATION_CONFLICT', message, options);
   }
 }
 
 /** `PROJECTION.STORE_UNAVAILABLE`: the store could not be reached or is temporarily refusing work. Retriable. */
-export class ProjectionStoreUnavailable extends ProjectionError {
+export class ProjectionStoreUnavailable extends ServiceError {
   constructor(message: string, options?: ErrorOptions) {
-    super('PROJECTION.STORE_UNAVAILABLE', message, true, options);
+    super('PROJECTION.STORE_UNAVAILABLE', message, { ...options, retriable: true });
   }
 }
 
@@ -38,8 +25,8 @@ export class ProjectionStoreUnavailable extends ProjectionError {
  * shape the projection never writes (corrupt data, or another writer under
  * the same keys). Not retriable: repeating the call will fail the same way.
  */
-export class ProjectionStoreRejected extends ProjectionError {
+export class ProjectionStoreRejected extends ServiceError {
   constructor(message: string, options?: ErrorOptions) {
-    super('PROJECTION.STORE_REJECTED', message, false, options);
+    super('PROJECTION.STORE_REJECTED', message, options);
   }
 }

@@ -20,6 +20,15 @@ export type CachedOrder =
  */
 export type ApplyOutcome = 'applied' | 'stale';
 
+/** One event reduced to what a store writes: `json` is null for a delete, which leaves a tombstone. */
+export interface ProjectionWrite {
+  readonly orderUid: string;
+  readonly version: number;
+  readonly json: string | null;
+  /** When the version was written (the event's occurred_at). */
+  readonly modifiedAt: string;
+}
+
 /**
  * The cache as a projection of the order topic.
  *
@@ -35,6 +44,12 @@ export interface ProjectionStore {
    * outcome per event, in the order of `events`.
    */
   applyBatch(events: readonly OrderEvent[]): Promise<ApplyOutcome[]>;
+
+  /**
+   * Writes what a read found in the system of record, through the same version
+   * check as an event, so a fill never overwrites a newer entry.
+   */
+  fill(write: ProjectionWrite): Promise<ApplyOutcome>;
 
   /** The entry for one order, or null when the store knows nothing of it (or its tombstone expired). */
   get(orderUid: string): Promise<CachedOrder | null>;

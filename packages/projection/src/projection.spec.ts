@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { aDelete, anUpsert } from '../test/support/order-events.js';
-import { MemoryProjectionStore } from './memory-projection-store.js';
+import { MemoryProjectionStore } from './testing/memory-projection-store.js';
 import { ProjectionStoreRejected } from './projection-errors.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore } from './projection-store.js';
-import { Projection, decide, toProjectionWrite, type ProjectionWrite } from './projection.js';
+import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+import { Projection, decide, toProjectionWrite } from './projection.js';
 
 describe('toProjectionWrite', () => {
   it('carries the order of an upsert as the JSON clients are served', () => {
@@ -67,7 +67,7 @@ describe('Projection', () => {
   });
 
   it('refuses a store that does not answer one outcome per event', async () => {
-    const broken: ProjectionStore = { applyBatch: async () => ['applied'], get: async () => null };
+    const broken: ProjectionStore = { applyBatch: async () => ['applied'], fill: async () => 'applied', get: async () => null };
 
     await expect(new Projection(broken).applyBatch([anUpsert('o-1', 1), anUpsert('o-2', 1)])).to.be.rejectedWith(
       ProjectionStoreRejected,

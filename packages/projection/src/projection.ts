@@ -1,15 +1,6 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { ProjectionStoreRejected } from './projection-errors.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore } from './projection-store.js';
-
-/** One event reduced to what a store writes: `json` is null for a delete, which leaves a tombstone. */
-export interface ProjectionWrite {
-  readonly orderUid: string;
-  readonly version: number;
-  readonly json: string | null;
-  /** When the version was written (the event's occurred_at). */
-  readonly modifiedAt: string;
-}
+import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
 
 /** Reduces an event to its write. The order is serialised here, once per event, and stores keep that exact string. */
 export function toProjectionWrite(event: OrderEvent): ProjectionWrite {

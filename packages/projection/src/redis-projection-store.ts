@@ -1,8 +1,9 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { ErrorReply } from 'redis';
-import { GenerationConflict, ProjectionError, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
+import { ServiceError } from '@order-service/domain';
+import { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
 import { toProjectionWrite } from './projection.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore } from './projection-store.js';
+import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
 import {
   ABORT_GENERATION,
   APPLY_WRITES,
@@ -100,7 +101,14 @@ export class RedisProjectionStore implements ProjectionStore {
    * meanwhile. Outcomes are those of the live generation.
    */
   async applyBatch(events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
-    return this.#applyWrites('', events);
+    return this.#applyWrites('', events.map(toProjectionWrite));
+  }
+
+  /** Like an event's write: to the live generation and, while a rebuild runs, to the one being built. */
+  async fill(write: ProjectionWrite): Promise<ApplyOutcome> {
+    const [outcome] = await this.#applyWrites('', [write]);
+    if (outcome === undefined) throw new ProjectionStoreRejected('Redis returned no outcome for the fill');
+    return outcome;
   }
 
   async get(orderUid: string): Promise<CachedOrder | null> {
@@ -147,7 +155,7 @@ export class RedisProjectionStore implements ProjectionStore {
    * longer the one being built.
    */
   async applyBatchToGeneration(generation: number, events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
-    return this.#applyWrites(formatGeneration(generation), events);
+    return this.#applyWrites(formatGeneration(generation), events.map(toProjectionWrite));
   }
 
   /**
@@ -190,15 +198,14 @@ export class RedisProjectionStore implements ProjectionStore {
     await this.#unlinkGeneration(generation);
   }
 
-  async #applyWrites(generation: string, events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
-    if (events.length === 0) return [];
+  async #applyWrites(generation: string, writes: readonly ProjectionWrite[]): Promise<ApplyOutcome[]> {
+    if (writes.length === 0) return [];
     const keys = [this.#liveKey, this.#buildingKey];
     const calls: Promise<ApplyOutcome[]>[] = [];
-    for (let start = 0; start < events.length; start += this.#maxEventsPerScript) {
-      const chunk = events.slice(start, start + this.#maxEventsPerScript);
+    for (let start = 0; start < writes.length; start += this.#maxEventsPerScript) {
+      const chunk = writes.slice(start, start + this.#maxEventsPerScript);
       const args = [this.#prefix, this.#tombstoneTtlSeconds, generation];
-      for (const event of chunk) {
-        const write = toProjectionWrite(event);
+      for (const write of chunk) {
         args.push(write.orderUid, String(write.version), write.json ?? '', write.modifiedAt);
       }
       // Not awaited one by one: node-redis writes calls issued together as one
@@ -261,8 +268,8 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 }
 
-function translateError(error: unknown, what: string): ProjectionError {
-  if (error instanceof ProjectionError) return error;
+function translateError(error: unknown, what: string): ServiceError {
+  if (error instanceof ServiceError) return error;
   if (error instanceof ErrorReply) {
     if (error.message.startsWith(GENERATION_NOT_BUILDING)) {
       return new GenerationConflict(error.message.slice(GENERATION_NOT_BUILDING.length + 1), { cause: error });

@@ -1,6 +1,7 @@
 import { describeConfigError } from './config-errors.js';
+import { errorFields } from './error-fields.js';
 import { createLogger, keepRunningWhenOutputCloses, type Logger } from './logger.js';
-import { errorFields, stopOnSignals } from './shutdown.js';
+import { stopOnSignals } from './shutdown.js';
 
 /** What every service's configuration has for the process around it. */
 export interface ServiceConfig {

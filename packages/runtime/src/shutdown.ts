@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { errorFields } from './error-fields.js';
 
 /** The logger methods shutdown handling needs. */
 interface ShutdownLog {
@@ -90,13 +91,4 @@ function startWatchdog(afterMs: number): void {
   } catch {
     // No watchdog (no process could be started): the deadline timer still holds while the main thread runs.
   }
-}
-
-/** An error as log fields: message and stack, never a bare object that serialises to `{}`. */
-export function errorFields(error: unknown): { message: string; stack?: string | undefined; code?: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { message: String(error) };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { namedStatement } from '@order-service/infra';
+import { namedStatement } from '@order-service/postgres';
 import { CREATE_ORDER_SQL, createOrderBindings } from './create-order-statement.js';
 
 describe('CREATE_ORDER_SQL', () => {

@@ -1,30 +1,24 @@
-import { DomainError } from '@order-service/domain';
+import { DomainError, ServiceError } from '@order-service/domain';
 
-/** PostgreSQL could not be reached or gave up on the statement; trying again later may succeed. */
-export class DatabaseUnavailable extends Error {
-  readonly code = 'DATABASE.UNAVAILABLE';
-  readonly retriable = true;
+/** `DATABASE.UNAVAILABLE`: PostgreSQL could not be reached or gave up on the statement; trying again later may succeed. */
+export class DatabaseUnavailable extends ServiceError {
   readonly retryAfterSeconds = 2;
   constructor(cause: unknown) {
-    super('PostgreSQL is unavailable', { cause });
-    this.name = 'DatabaseUnavailable';
+    super('DATABASE.UNAVAILABLE', 'PostgreSQL is unavailable', { cause, retriable: true });
   }
 }
 
 /**
- * PostgreSQL refused a value the document schema let through (out of range, a
+ * `DATABASE.REJECTED_VALUE`: PostgreSQL refused a value the document schema let through (out of range, a
  * failed check constraint). Validation should catch these first; this keeps a
  * gap there a client error instead of a server fault.
  */
-export class DatabaseRejectedValue extends Error {
-  readonly code = 'DATABASE.REJECTED_VALUE';
-  readonly retriable = false;
+export class DatabaseRejectedValue extends ServiceError {
   constructor(
     readonly constraint: string | undefined,
     cause: unknown,
   ) {
-    super(`PostgreSQL refused a value${constraint ? ` (${constraint})` : ''}`, { cause });
-    this.name = 'DatabaseRejectedValue';
+    super('DATABASE.REJECTED_VALUE', `PostgreSQL refused a value${constraint ? ` (${constraint})` : ''}`, { cause });
   }
 }
 

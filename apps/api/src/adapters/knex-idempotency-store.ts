@@ -3,7 +3,7 @@ import type { IdempotencyClaim, IdempotencyStore } from '../use-cases/idempotenc
 import type { RecordedResponse } from '../use-cases/order-repository.js';
 import { translateDatabaseError } from './database-errors.js';
 
-/** Idempotency-Keys in PostgreSQL (table idempotency_keys); the outbox relay prunes old ones. */
+/** Idempotency-Keys in PostgreSQL (table idempotency_keys); IdempotencyKeyPruning deletes expired ones. */
 export class KnexIdempotencyStore implements IdempotencyStore {
   constructor(private readonly db: Knex) {}
 

@@ -1,6 +1,7 @@
+import { handleWhen, retry } from 'cockatiel';
 import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
-import { namedStatement, runNamed } from '@order-service/infra';
+import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
 import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
 import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
@@ -134,13 +135,10 @@ export class KnexOrderRepository implements OrderRepository {
    * tombstone-guard migration); driver errors are translated at the edge.
    */
   private async attempt<T>(run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await run();
-      } catch (error) {
-        if (attempt < WRITE_ATTEMPTS && isSerializationFailure(error)) continue;
-        throw translateDatabaseError(error);
-      }
+    try {
+      return await WRITE_RETRY.execute(run);
+    } catch (error) {
+      throw translateDatabaseError(error);
     }
   }
 
@@ -180,5 +178,5 @@ class ConcurrentCreate extends Error {}
 const READ_ORDER = namedStatement('order-service/read-order', `select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`);
 const CREATE_ORDER = namedStatement('order-service/create-order', CREATE_ORDER_SQL);
 
-/** How often a write runs before a serialization failure reaches the caller. */
-const WRITE_ATTEMPTS = 3;
+/** A write that lost a serialization race runs again at once, three times in all, before the failure reaches the caller. */
+const WRITE_RETRY = retry(handleWhen(isSerializationFailure), { maxAttempts: 2 });

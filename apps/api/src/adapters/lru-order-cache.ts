@@ -1,6 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import type { OrderEvent } from '@order-service/contracts';
-import { decide, toCachedOrder, toProjectionWrite, type ApplyOutcome, type CachedOrder, type ProjectionStore } from '@order-service/projection';
+import {
+  decide,
+  toCachedOrder,
+  toProjectionWrite,
+  type ApplyOutcome,
+  type CachedOrder,
+  type ProjectionStore,
+  type ProjectionWrite,
+} from '@order-service/projection';
 
 export interface LruOrderCacheOptions {
   maxEntries: number;
@@ -61,6 +69,10 @@ export class LruOrderCache implements ProjectionStore {
       const write = toProjectionWrite(event);
       return this.offer(write.orderUid, toCachedOrder(write));
     });
+  }
+
+  async fill(write: ProjectionWrite): Promise<ApplyOutcome> {
+    return this.offer(write.orderUid, toCachedOrder(write));
   }
 
   async get(orderUid: string): Promise<CachedOrder | null> {

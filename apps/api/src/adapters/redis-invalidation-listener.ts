@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import { decodeInvalidation } from '@order-service/contracts';
 import type { Logger } from '@order-service/runtime';
 import type { LruOrderCache } from './lru-order-cache.js';
 
@@ -7,7 +8,7 @@ import type { LruOrderCache } from './lru-order-cache.js';
  * copies from this replica's LRU. A lost message only delays freshness until
  * the LRU's TTL; it never makes a read wrong for longer.
  *
- * Message format (published by the cache projector): `{"uids": [...], "versions": [...]}`.
+ * The message is the contracts' InvalidationMessage, published by the cache projector.
  */
 export class RedisInvalidationListener {
   private subscriber: RedisClientType | undefined;
@@ -40,12 +41,9 @@ export class RedisInvalidationListener {
 
   private onMessage(message: string): void {
     try {
-      const { uids, versions } = JSON.parse(message) as { uids?: unknown; versions?: unknown };
-      if (!Array.isArray(uids)) return;
-      uids.forEach((uid, i) => {
-        const version = Array.isArray(versions) ? versions[i] : undefined;
-        if (typeof uid === 'string') this.lru.invalidate(uid, typeof version === 'number' ? version : undefined);
-      });
+      const invalidations = decodeInvalidation(message);
+      if (invalidations === undefined) return;
+      for (const { orderUid, version } of invalidations) this.lru.invalidate(orderUid, version);
       this.received += 1;
     } catch (error) {
       this.logger.warn('unreadable invalidation message', { err: error instanceof Error ? error.message : String(error) });

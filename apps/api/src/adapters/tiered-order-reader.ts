@@ -1,6 +1,6 @@
+import { noop, type IPolicy } from 'cockatiel';
 import { LRUCache } from 'lru-cache';
 import type { CachedOrder, ProjectionStore } from '@order-service/projection';
-import { orderUpserted } from '../use-cases/order-events.js';
 import type { OrderRepository } from '../use-cases/order-repository.js';
 import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
 import type { LruOrderCache } from './lru-order-cache.js';
@@ -14,8 +14,12 @@ export interface TieredOrderReaderOptions {
   shared?: ProjectionStore;
   orders: OrderRepository;
   observe?: TierObserver;
-  /** Called when the shared tier fails; reads go on from PostgreSQL. */
-  onSharedTierError?: (error: unknown) => void;
+  /**
+   * Runs every call to the shared tier: a circuit breaker, so that while Redis
+   * fails reads go straight to PostgreSQL. A failed or refused call is never
+   * the reader's error; the read goes on from PostgreSQL.
+   */
+  sharedPolicy?: IPolicy;
 }
 
 /**
@@ -38,7 +42,11 @@ export class TieredOrderReader implements OrderReader {
   /** The view of each LRU entry, made on its first hit: entries are immutable, so every later hit serves the same bytes. */
   private readonly lruViews = new WeakMap<CachedOrder, OrderView>();
 
-  constructor(private readonly options: TieredOrderReaderOptions) {}
+  private readonly sharedPolicy: IPolicy;
+
+  constructor(private readonly options: TieredOrderReaderOptions) {
+    this.sharedPolicy = options.sharedPolicy ?? noop;
+  }
 
   cached(orderUid: string): OrderView | undefined {
     const local = this.options.lru.peek(orderUid);
@@ -71,23 +79,24 @@ export class TieredOrderReader implements OrderReader {
     const { shared, lru, orders, observe } = this.options;
     if (shared) {
       try {
-        const cached = await shared.get(orderUid);
+        const cached = await this.sharedPolicy.execute(() => shared.get(orderUid));
         if (cached?.state === 'present' && cached.version >= floor) {
           lru.offer(orderUid, cached);
           observe?.('redis');
           return viewOf(cached, 'redis');
         }
-      } catch (error) {
-        this.options.onSharedTierError?.(error);
+      } catch {
+        // Reported by the policy; the read goes on from PostgreSQL.
       }
     }
     const stored = await orders.get(orderUid);
     observe?.(stored ? 'postgres' : 'miss');
     if (!stored) return null;
     const json = JSON.stringify(stored.order);
-    lru.offer(orderUid, { state: 'present', version: stored.version, json, modifiedAt: stored.updatedAt.toISOString() });
+    const modifiedAt = stored.updatedAt.toISOString();
+    lru.offer(orderUid, { state: 'present', version: stored.version, json, modifiedAt });
     if (shared) {
-      shared.applyBatch([orderUpserted(stored, { requestId: null })]).catch((error: unknown) => this.options.onSharedTierError?.(error));
+      this.sharedPolicy.execute(() => shared.fill({ orderUid, version: stored.version, json, modifiedAt })).catch(() => undefined);
     }
     return { body: Buffer.from(json, 'utf8'), version: stored.version, modifiedAt: stored.updatedAt, tier: 'postgres' };
   }

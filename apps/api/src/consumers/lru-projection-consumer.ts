@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import type { KafkaJS } from '@order-service/kafka';
+import { readOrderBatch, type KafkaJS } from '@order-service/kafka';
 import { Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { LruOrderCache } from '../adapters/lru-order-cache.js';
@@ -48,15 +47,8 @@ export class LruProjectionConsumer {
     await this.consumer.subscribe({ topics: [this.topic] });
     await this.consumer.run({
       eachBatch: async ({ batch }) => {
-        const events: OrderEvent[] = [];
-        for (const message of batch.messages) {
-          if (message.value === null) continue;
-          try {
-            events.push(decodeOrderEvent(message.value));
-          } catch {
-            this.undecodable += 1;
-          }
-        }
+        const { events, deadLetters } = readOrderBatch(batch);
+        this.undecodable += deadLetters.length;
         if (events.length) await this.projection.applyBatch(events);
         const last = batch.messages.at(-1);
         if (last) this.position.set(batch.partition, BigInt(last.offset) + 1n);

@@ -1,16 +1,12 @@
 import type { ErrorRequestHandler } from 'express';
+import { ServiceError } from '@order-service/domain';
 import type { Logger } from '@order-service/runtime';
 import { HttpProblem, problemTypes, sendProblem, type Problem } from './problem.js';
 import { requestLogger } from './request-context.js';
 
-/** Errors from infrastructure carry whether trying again later may succeed. */
-interface RetriableError {
-  retriable: boolean;
-  retryAfterSeconds?: number;
-}
-
-function isRetriable(error: unknown): error is Error & RetriableError {
-  return error instanceof Error && (error as Partial<RetriableError>).retriable === true;
+/** An outage of a dependency: trying again later may succeed, and the error may say when. */
+function isRetriable(error: unknown): error is ServiceError & { retryAfterSeconds?: number } {
+  return error instanceof ServiceError && error.retriable;
 }
 
 /** body-parser reports its failures with a `type` and a status. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OUTBOX_SLOTS } from '@order-service/infra';
+import { OUTBOX_SLOTS } from '@order-service/postgres';
 import { outboxSlotOf } from './knex-outbox.js';
 
 describe('outboxSlotOf', () => {

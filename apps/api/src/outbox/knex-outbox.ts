@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { serializeOrderEvent, type OrderEvent, type OrderUpserted } from '@order-service/contracts';
-import { OUTBOX_SLOTS } from '@order-service/infra';
+import { OUTBOX_SLOTS } from '@order-service/postgres';
 
 /** The PostgreSQL channel an outbox append notifies, with the row's slot as payload, when its transaction commits. */
 export const OUTBOX_CHANNEL = 'orders_outbox';

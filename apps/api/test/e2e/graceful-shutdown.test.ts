@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { createTestDatabase, createTestTopic, deleteTestTopic, startApi, type TestDatabase } from '../support/api-harness.js';
 import { readTopicUntil } from '../support/topic-reader.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';

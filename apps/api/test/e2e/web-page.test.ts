@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
 import { uniqueName } from '../../../../test/support/environment.js';
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import express, { type Express } from 'express';
 import sinon from 'sinon';
 import { orderDraftSchema, orderSchema } from '@order-service/contracts';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { problemTypes } from '../../src/http/problem.js';
 import { call, createTestTopic, deleteTestTopic, startApi, type JsonResponse, type RunningApi } from '../support/api-harness.js';
 import { uniqueName } from '../../../../test/support/environment.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { anOrder, type Order } from '@order-service/domain';
+import type { Order } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { KnexOrderRepository } from '../../src/adapters/knex-order-repository.js';
 import { createPrivateDatabase, type PrivateDatabase } from '../support/outbox-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decodeOrderEvent } from '@order-service/contracts';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
 import { readTopicUntil, type TopicRecord } from '../support/topic-reader.js';
 import { uniqueName } from '../../../../test/support/environment.js';

@@ -1,32 +1,23 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { createKafka, reliableProducerConfig } from '@order-service/kafka';
-import { OUTBOX_SLOTS } from '@order-service/infra';
+import { OUTBOX_SLOTS } from '@order-service/postgres';
 import { appendToOutbox, OUTBOX_CHANNEL, outboxSlotOf } from '../../src/outbox/knex-outbox.js';
-import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
-import { pruneIdempotencyKeys } from '../../src/outbox/prune-idempotency-keys.js';
-import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+import { KnexOutboxStore } from '../../src/outbox/knex-outbox-store.js';
+import { IdempotencyKeyPruning } from '../../src/adapters/idempotency-key-pruning.js';
+import { pruneIdempotencyKeys } from '../../src/adapters/prune-idempotency-keys.js';
+import { uniqueName } from '../../../../test/support/environment.js';
 import { appendEvents, createPrivateDatabase, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
-import { quietKafkaLog } from '../support/outbox-topic.js';
 
 describe('outbox housekeeping (real PostgreSQL)', () => {
   let database: PrivateDatabase;
   let db: Knex;
-  const kafka = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-outbox-housekeeping', logger: quietKafkaLog });
-  const relays: OutboxRelay[] = [];
+  const prunings: IdempotencyKeyPruning[] = [];
 
-  function relay(options: { idempotencyRetentionHours?: number } = {}): OutboxRelay {
-    const created = new OutboxRelay({
-      db,
-      createProducer: () => kafka.producer(reliableProducerConfig(5_000)),
-      topic: uniqueName('it-outbox-unused'),
-      logger: new RecordingLog(),
-      listenConnectionString: database.url,
-      options: { batchSize: 100, pollIntervalMs: 60_000, publishTimeoutMs: 5_000, maxBackoffMs: 500, ...options },
-    });
-    relays.push(created);
+  function pruning(options: { retentionHours: number }): IdempotencyKeyPruning {
+    const created = new IdempotencyKeyPruning(db, options, new RecordingLog());
+    prunings.push(created);
     return created;
   }
 
@@ -40,7 +31,7 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await Promise.all(prunings.splice(0).map((p) => p.stop()));
   });
 
   after(async () => {
@@ -93,7 +84,7 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
   });
 
   it('reports the backlog: rows waiting and the age of the oldest', async () => {
-    const meter = relay();
+    const meter = new KnexOutboxStore(db);
     expect(await meter.backlog()).to.deep.equal({ rows: 0, oldestAgeSeconds: 0 });
     const uid = uniqueName('backlog');
     await appendEvents(db, [anUpsert(uid, 1)]);
@@ -137,10 +128,10 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
       expect(await keys()).to.have.length(1);
     });
 
-    it('is pruned by the relay when it starts, with the configured retention', async () => {
+    it('is pruned by the scheduled pruning when it starts, with the configured retention', async () => {
       await insertKey('older-than-two-hours', 3, 'done', null);
       await insertKey('younger-than-two-hours', 1, 'done', null);
-      await relay({ idempotencyRetentionHours: 2 }).start();
+      pruning({ retentionHours: 2 }).start();
       await waitFor('the relay pruned', async () => (await keys()).length === 1);
       expect(await keys()).to.deep.equal(['younger-than-two-hours']);
     });

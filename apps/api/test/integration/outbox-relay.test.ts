@@ -1,10 +1,14 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
-import { createDatabase } from '@order-service/infra';
+import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig, type KafkaJS } from '@order-service/kafka';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
+import { KafkaOutboxPublisher } from '../../src/outbox/kafka-outbox-publisher.js';
+import { KnexOutboxStore } from '../../src/outbox/knex-outbox-store.js';
+import type { OutboxPublisher } from '../../src/outbox/outbox-ports.js';
 import { OutboxRelay, type OutboxRelayDeps, type OutboxRelayOptions } from '../../src/outbox/outbox-relay.js';
+import { PgOutboxListener } from '../../src/outbox/pg-outbox-listener.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
 import { appendEvents, createPrivateDatabase, outboxRowCount, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
@@ -22,33 +26,41 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
   const pools: Knex[] = [];
   const gates: KafkaGate[] = [];
 
-  /** A relay over this file's database and topic; every one is stopped after its test. */
+  /** A relay over this file's database and topic; every one is stopped after its test. `publisher` may wrap the real one in a double. */
   function relay({
     brokers = testEnvironment.kafkaBrokers,
     logger = new RecordingLog(),
     relayDb = db,
-    hooks,
+    publisher = (kafkaPublisher) => kafkaPublisher,
     onPublished,
     producerConfig = {},
+    pollIntervalMs = 200,
+    publishTimeoutMs = 5_000,
     ...options
   }: Partial<OutboxRelayOptions> & {
     brokers?: string[];
     producerConfig?: KafkaJS.ProducerConstructorConfig;
     logger?: RecordingLog;
     relayDb?: Knex;
-    hooks?: OutboxRelayDeps['hooks'];
+    publisher?: (kafkaPublisher: KafkaOutboxPublisher) => OutboxPublisher;
     onPublished?: OutboxRelayDeps['onPublished'];
+    pollIntervalMs?: number;
+    publishTimeoutMs?: number;
   } = {}): OutboxRelay {
-    const settings: OutboxRelayOptions = { batchSize: 100, pollIntervalMs: 200, publishTimeoutMs: 5_000, maxBackoffMs: 500, ...options };
+    const settings: OutboxRelayOptions = { batchSize: 100, maxBackoffMs: 500, ...options };
     const producerKafka = createKafka({ brokers, clientId: 'it-outbox-relay', logger: quietKafkaLog });
-    const created = new OutboxRelay({
-      db: relayDb,
-      createProducer: () => producerKafka.producer({ ...reliableProducerConfig(settings.publishTimeoutMs), ...producerConfig }),
+    const kafkaPublisher = new KafkaOutboxPublisher({
+      createProducer: () => producerKafka.producer({ ...reliableProducerConfig(publishTimeoutMs), ...producerConfig }),
       topic,
+      publishTimeoutMs,
       logger,
-      listenConnectionString: database.url,
+    });
+    const created = new OutboxRelay({
+      store: new KnexOutboxStore(relayDb),
+      publisher: publisher(kafkaPublisher),
+      notifications: new PgOutboxListener({ connectionString: database.url, pollIntervalMs, maxBackoffMs: settings.maxBackoffMs, logger }),
+      logger,
       options: settings,
-      hooks,
       onPublished,
     });
     relays.push(created);
@@ -215,13 +227,20 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       for (const uid of orders) await appendEvents(db, [version === 3 && uid.endsWith('-b') ? aDelete(uid, version) : anUpsert(uid, version)]);
     }
     const crashed = new Set<number>();
+    // A publisher double: the real publish, then a crash before the relay can delete the rows.
     const crashing = relay({
-      hooks: {
-        afterPublish: async (rows) => {
+      publisher: (kafkaPublisher) => ({
+        get connected() {
+          return kafkaPublisher.connected;
+        },
+        start: () => kafkaPublisher.start(),
+        stop: () => kafkaPublisher.stop(),
+        publish: async (rows) => {
+          await kafkaPublisher.publish(rows);
           for (const row of rows) crashed.add(row.id);
           throw new Error('simulated crash after Kafka acknowledged');
         },
-      },
+      }),
     });
     await crashing.start();
     // Each attempt takes one slot; wait until every row was published once and "crashed".

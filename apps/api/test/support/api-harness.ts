@@ -1,4 +1,4 @@
-import { createDatabase, ensureDatabase } from '@order-service/infra';
+import { createDatabase, ensureDatabase } from '@order-service/postgres';
 import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from '@order-service/kafka';
 import { createLogger } from '@order-service/runtime';
 import { buildApp } from '../../src/composition-root.js';

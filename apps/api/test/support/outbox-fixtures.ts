@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { OrderEvent } from '@order-service/contracts';
-import { createDatabase, migrateLatest } from '@order-service/infra';
+import { migrateLatest } from '@order-service/infra';
+import { createDatabase } from '@order-service/postgres';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
-import type { OutboxRelayLog } from '../../src/outbox/outbox-relay.js';
+import type { OutboxLog } from '../../src/outbox/outbox-ports.js';
 import { createTestDatabase } from './api-harness.js';
 
 /** A migrated database of one test file, so files running side by side never share an outbox. */
@@ -61,7 +62,7 @@ export interface LogEntry {
 }
 
 /** A logger that keeps what it is told, for tests that check what gets logged and how often. */
-export class RecordingLog implements OutboxRelayLog {
+export class RecordingLog implements OutboxLog {
   readonly entries: LogEntry[] = [];
 
   error(message: string, meta?: object): void {

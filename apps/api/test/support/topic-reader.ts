@@ -12,14 +12,19 @@ export interface TopicRecord {
 
 /**
  * Reads a topic from the beginning with a throw-away consumer group until
- * `done(records)` holds, failing after `timeoutMs` with what it had.
+ * `done(records)` holds, failing after `timeoutMs` with what it had; `brokers`
+ * defaults to the test broker.
  */
 export async function readTopicUntil(
   topic: string,
   done: (records: TopicRecord[]) => boolean,
-  { timeoutMs = 45_000, headerNames = ['event-type', 'order-version', 'request-id', 'schema-version'] } = {},
+  {
+    timeoutMs = 45_000,
+    headerNames = ['event-type', 'order-version', 'request-id', 'schema-version'],
+    brokers = testEnvironment.kafkaBrokers,
+  }: { timeoutMs?: number; headerNames?: string[]; brokers?: string[] } = {},
 ): Promise<TopicRecord[]> {
-  const kafka = createKafka({ brokers: testEnvironment.kafkaBrokers, clientId: 'it-reader', logger: quietKafkaLog });
+  const kafka = createKafka({ brokers, clientId: 'it-reader', logger: quietKafkaLog });
   const consumer = kafka.consumer({ kafkaJS: { groupId: uniqueName('it-reader'), fromBeginning: true, autoCommit: false } });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic] });

@@ -1,6 +1,7 @@
 import type { KafkaJS } from '@order-service/kafka';
 import { EVENT_HEADERS } from '@order-service/contracts';
-import type { DeadLetter, DeadLetterPublisher } from '../consumers/dead-letter-publisher.js';
+import type { DeadLetter } from '@order-service/kafka';
+import type { DeadLetterPublisher } from '../consumers/dead-letter-publisher.js';
 
 /** Longest `dlq-error` header kept; the whole list of field errors of a large document can be long. */
 const MAX_ERROR_LENGTH = 2_000;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { encodeInvalidations, MAX_UIDS_PER_MESSAGE, RedisInvalidationPublisher } from './redis-invalidation-publisher.js';
+import { encodeInvalidations, MAX_UIDS_PER_MESSAGE } from '@order-service/contracts';
+import { RedisInvalidationPublisher } from './redis-invalidation-publisher.js';
 
 describe('RedisInvalidationPublisher', () => {
   it('publishes {"uids": [...], "versions": [...]} with the versions in the order of the uids', async () => {

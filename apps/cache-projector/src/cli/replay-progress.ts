@@ -1,5 +1,5 @@
 import type { Logger } from '@order-service/runtime';
-import type { ReplayProgress, ReplaySummary } from '../replay/replay-cache.js';
+import type { ReplayProgress, ReplaySummary } from '../replay/rebuild-cache.js';
 
 const BAR_WIDTH = 30;
 

@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { decodeOrderEvent, EventDecodeError, type OrderEvent } from '@order-service/contracts';
-import { ProjectionError, type ApplyOutcome, type Projection } from '@order-service/projection';
+import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
+import type { OrderEvent } from '@order-service/contracts';
+import { readOrderBatch } from '@order-service/kafka';
+import { ServiceError } from '@order-service/domain';
+import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
-import type { DeadLetter, DeadLetterPublisher } from './dead-letter-publisher.js';
+import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
 import type { ProjectorCounters } from './projector-counters.js';
 
@@ -67,6 +70,8 @@ export class OrderEventsConsumer {
   readonly #revoked = new Set<string>();
   /** The newest applied offset of each partition not yet sent in a commit. */
   readonly #uncommitted = new Map<string, TopicPartition & { offset: string }>();
+  /** The pause before each retry of a batch: doubling from the initial delay up to the maximum. */
+  readonly #retryBackoff: ExponentialBackoff<number>;
   #committing: Promise<void> | undefined;
   #started = false;
   #stopped: Promise<void> | undefined;
@@ -74,6 +79,11 @@ export class OrderEventsConsumer {
   constructor(options: OrderEventsConsumerOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#retryBackoff = new ExponentialBackoff({
+      initialDelay: options.retry.initialDelayMs,
+      maxDelay: options.retry.maxDelayMs,
+      generator: noJitterGenerator,
+    });
     this.#consumer = options.kafka.consumer({
       kafkaJS: {
         groupId: options.groupId,
@@ -139,11 +149,12 @@ export class OrderEventsConsumer {
     const { batch } = payload;
     const receivedAt = performance.now();
     const lastOffset = batch.lastOffset();
-    const { events, deadLetters, tombstones } = readBatch(batch);
+    const { events, deadLetters, tombstones } = readOrderBatch(batch);
 
     let outcomes: ApplyOutcome[] | undefined = events.length === 0 ? [] : undefined;
     let deadLettered = deadLetters.length === 0;
     let invalidated = events.length === 0;
+    let backoff = this.#retryBackoff.next();
     for (let attempt = 1; ; attempt += 1) {
       try {
         // Each step runs once: a retry resumes at the step that failed.
@@ -161,8 +172,9 @@ export class OrderEventsConsumer {
         break;
       } catch (error) {
         this.#options.counters.recordFailedAttempt();
-        const delayMs = Math.min(this.#options.retry.maxDelayMs, this.#options.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 20));
-        const retriable = !(error instanceof ProjectionError) || error.retriable;
+        backoff = backoff.next(undefined);
+        const delayMs = backoff.duration;
+        const retriable = !(error instanceof ServiceError) || error.retriable;
         this.#logger.log(retriable ? 'warn' : 'error', 'batch not applied: retrying', {
           topic: batch.topic,
           partition: batch.partition,
@@ -278,33 +290,6 @@ export class OrderEventsConsumer {
       this.#logger.warn('rebalance error', { code: error.code });
     }
   }
-}
-
-/** The batch's records sorted into events to apply, dead letters and compaction tombstones. */
-export function readBatch(batch: KafkaJS.Batch): { events: OrderEvent[]; deadLetters: DeadLetter[]; tombstones: number } {
-  const events: OrderEvent[] = [];
-  const deadLetters: DeadLetter[] = [];
-  let tombstones = 0;
-  for (const message of batch.messages) {
-    // A null value is a compaction tombstone; the delete event before it carried the change.
-    if (message.value === null) {
-      tombstones += 1;
-      continue;
-    }
-    try {
-      events.push(decodeOrderEvent(message.value));
-    } catch (error) {
-      deadLetters.push({
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-        reason: error instanceof EventDecodeError ? error.reason : 'invalid',
-        error: error instanceof Error ? error.message : String(error),
-        source: { topic: batch.topic, partition: batch.partition, offset: message.offset },
-      });
-    }
-  }
-  return { events, deadLetters, tombstones };
 }
 
 /** Each order once, with the highest version the events carry. */

@@ -2,14 +2,8 @@ import type { OrderEvent } from '@order-service/contracts';
 import { expect } from 'chai';
 import { createClient, ErrorReply } from 'redis';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
-import {
-  GenerationConflict,
-  MemoryProjectionStore,
-  ProjectionStoreUnavailable,
-  RedisProjectionStore,
-  type ApplyOutcome,
-  type RedisCommandClient,
-} from '../../src/index.js';
+import { GenerationConflict, ProjectionStoreUnavailable, RedisProjectionStore, type ApplyOutcome, type RedisCommandClient } from '../../src/index.js';
+import { MemoryProjectionStore } from '../../src/testing/index.js';
 import { aDelete, anUpsert, distinctPermutations } from '../support/order-events.js';
 
 const TTL_SECONDS = 3600;

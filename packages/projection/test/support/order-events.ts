@@ -1,5 +1,5 @@
 import type { OrderDeleted, OrderEvent, OrderUpserted } from '@order-service/contracts';
-import { anOrder } from '@order-service/domain';
+import { anOrder } from '@order-service/domain/testing';
 
 const OCCURRED_AT = '2025-01-01T00:00:00.000Z';
 

@@ -1,9 +1,9 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { aDelete, anUpsert, distinctPermutations, withDuplicates } from '../test/support/order-events.js';
+import { aDelete, anUpsert, distinctPermutations, withDuplicates } from '../../test/support/order-events.js';
 import { MemoryProjectionStore } from './memory-projection-store.js';
-import type { CachedOrder } from './projection-store.js';
+import type { CachedOrder } from '../projection-store.js';
 
 const TTL_MS = 60_000;
 

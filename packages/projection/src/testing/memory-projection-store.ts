@@ -1,6 +1,6 @@
 import type { OrderEvent } from '@order-service/contracts';
-import { decide, toCachedOrder, toProjectionWrite } from './projection.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore } from './projection-store.js';
+import { decide, toCachedOrder, toProjectionWrite } from '../projection.js';
+import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from '../projection-store.js';
 
 export interface MemoryProjectionStoreOptions {
   /**
@@ -15,8 +15,9 @@ export interface MemoryProjectionStoreOptions {
 }
 
 /**
- * A `ProjectionStore` in process memory: the cache of the API when it runs
- * without Redis, and the double for unit tests.
+ * A `ProjectionStore` in process memory, for tests: the double of unit
+ * specs and the reference model the Redis store is checked against. (The
+ * API's in-process tier is LruOrderCache, bounded by entries and bytes.)
  */
 export class MemoryProjectionStore implements ProjectionStore {
   readonly #entries = new Map<string, CachedOrder>();
@@ -41,16 +42,22 @@ export class MemoryProjectionStore implements ProjectionStore {
 
   async applyBatch(events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
     this.#sweepExpiredTombstones();
-    return events.map((event) => {
-      const write = toProjectionWrite(event);
-      const outcome = decide(this.#entries.get(write.orderUid) ?? null, write);
-      if (outcome === 'applied') {
-        this.#entries.set(write.orderUid, toCachedOrder(write));
-        this.#tombstoneExpiries.delete(write.orderUid);
-        if (write.json === null) this.#tombstoneExpiries.set(write.orderUid, this.#now() + this.#tombstoneTtlMs);
-      }
-      return outcome;
-    });
+    return events.map((event) => this.#write(toProjectionWrite(event)));
+  }
+
+  async fill(write: ProjectionWrite): Promise<ApplyOutcome> {
+    this.#sweepExpiredTombstones();
+    return this.#write(write);
+  }
+
+  #write(write: ProjectionWrite): ApplyOutcome {
+    const outcome = decide(this.#entries.get(write.orderUid) ?? null, write);
+    if (outcome === 'applied') {
+      this.#entries.set(write.orderUid, toCachedOrder(write));
+      this.#tombstoneExpiries.delete(write.orderUid);
+      if (write.json === null) this.#tombstoneExpiries.set(write.orderUid, this.#now() + this.#tombstoneTtlMs);
+    }
+    return outcome;
   }
 
   async get(orderUid: string): Promise<CachedOrder | null> {

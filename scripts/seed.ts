@@ -4,7 +4,9 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
+import { ALL_SCOPES, loadOrCreateIssuer } from '@order-service/dev-issuer';
 import { seedOrders, type SeedOutcome, type SeedReport } from './lib/seed-orders.js';
 
 const USAGE = `usage: scripts/seed [options]
@@ -12,6 +14,8 @@ const USAGE = `usage: scripts/seed [options]
   --url URL         the API's base URL (default http://127.0.0.1:8080)
   --concurrency C   requests in flight (default 8)
   --seed S          reproduce the orders of an earlier run on the same day (default: random, printed)
+  --token T         the access token to send (default: $TOKEN, else a staff token signed with --key-file)
+  --key-file PATH   the development issuer's keys (default .local/dev-issuer/keys.json, those ./scripts/up uses)
   --quiet           print only the summary line
   --help            this text
 Exits 1 when any order could not be written, printing the API's first problem answer.`;
@@ -22,7 +26,12 @@ interface Options {
   concurrency: number;
   seed: number;
   quiet: boolean;
+  token: string | undefined;
+  keyFile: string;
 }
+
+/** Where ./scripts/up's development issuer keeps its keys. */
+const DEV_KEY_FILE = fileURLToPath(new URL('../.local/dev-issuer/keys.json', import.meta.url));
 
 class UsageError extends Error {}
 
@@ -42,6 +51,8 @@ function parseOptions(argv: string[]): Options | 'help' {
       url: { type: 'string', default: 'http://127.0.0.1:8080' },
       concurrency: { type: 'string', default: '8' },
       seed: { type: 'string' },
+      token: { type: 'string' },
+      'key-file': { type: 'string', default: DEV_KEY_FILE },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -64,6 +75,8 @@ function parseOptions(argv: string[]): Options | 'help' {
     concurrency: positiveInteger('concurrency', values.concurrency, 1_024),
     seed,
     quiet: values.quiet,
+    token: values.token ?? process.env.TOKEN,
+    keyFile: values['key-file'],
   };
 }
 
@@ -128,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const runId = randomBytes(6).toString('hex');
+  const token = options.token ?? (await (await loadOrCreateIssuer(options.keyFile)).sign({ subject: 'staff:seed', scopes: ALL_SCOPES, ttlSeconds: 3600 }));
   if (!options.quiet) {
     console.error(`seeding ${options.count} orders into ${options.url} (seed ${options.seed}, concurrency ${options.concurrency})`);
   }
@@ -139,7 +153,8 @@ async function main(argv: string[]): Promise<number> {
   const progress = progressReporter(options);
   let report: SeedReport;
   try {
-    report = await seedOrders({ ...options, runId, onSettled: progress.settled, signal: interrupt.signal });
+    const { keyFile: _keyFile, ...run } = options;
+    report = await seedOrders({ ...run, token, runId, onSettled: progress.settled, signal: interrupt.signal });
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);

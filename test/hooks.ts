@@ -1,11 +1,12 @@
 /**
  * Root hook plugin shared by every test tier: chai configured once, sinon
  * restored after each test, and an unhandled rejection fails the run instead
- * of being swallowed.
+ * of being swallowed; the test token issuer is closed at the end.
  */
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
+import { closeTestIssuer } from './support/test-issuer.js';
 
 chai.use(chaiAsPromised);
 chai.config.truncateThreshold = 0;
@@ -17,5 +18,8 @@ process.on('unhandledRejection', (reason) => {
 export const mochaHooks = {
   afterEach(): void {
     sinon.restore();
+  },
+  async afterAll(): Promise<void> {
+    await closeTestIssuer();
   },
 };

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { authorizationHeader } from '../support/bench-auth.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { freePort, startApi, waitForReady, type ApiVariant, type RunningServer } from '../support/bench-servers.js';
 import { LOAD_CORES, SERVER_CORES } from '../support/child-processes.js';
@@ -59,7 +60,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
     startApi(children, stack, variants.postgres),
   ]);
 
-  const sample = await fetch(`${lru.url}/orders/${seededUid(uidPrefix, 1)}`);
+  const sample = await fetch(`${lru.url}/orders/${seededUid(uidPrefix, 1)}`, { headers: authorizationHeader() });
   const bodyFile = join(context.tmpDir, 'order.json');
   writeFileSync(bodyFile, await sample.text());
   const barePort = await freePort();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateLatest } from '../../infra/src/index.js';
 import { createDatabase, ensureDatabase } from '../../packages/postgres/src/index.js';
+import { startBenchAuth } from './bench-auth.js';
 import type { BenchStack } from './bench-servers.js';
 import { ChildProcesses } from './child-processes.js';
 import type { BenchOptions } from './options.js';
@@ -69,7 +70,9 @@ export class BenchContext {
     const db = createDatabase({ url: databaseUrl, poolMax: 4, applicationName: 'order-bench' });
     const pgbenchDb = createDatabase({ url: stack.pgbenchDatabaseUrl, poolMax: 2, applicationName: 'order-bench' });
     const redis = await connectRedis(stack.redisUrl);
+    const auth = await startBenchAuth();
     const context = new BenchContext(options, stack, db, pgbenchDb, redis, lock);
+    context.closeAuth = () => auth.server.close();
     await context.topics.connect();
     progress(`run ${stack.runId}: database ${databaseUrl}, Redis ${stack.redisUrl}, Kafka ${stack.brokers.join(',')}`);
     return context;
@@ -108,6 +111,9 @@ export class BenchContext {
   }
 
   /** Stops every process, deletes the run's topics and Redis keys, and releases the suite lock; safe to call twice. */
+  /** Stops the suite's token issuer. */
+  private closeAuth: () => Promise<void> = async () => undefined;
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -116,6 +122,7 @@ export class BenchContext {
   async #close(): Promise<void> {
     await this.children.stopAll();
     await this.topics.close();
+    await this.closeAuth().catch(() => undefined);
     const deleted = await deleteKeys(this.redis, this.stack.runId).catch(() => 0);
     progress(`cleaned up: topics of ${this.stack.runId} and ${deleted} Redis keys deleted`);
     await this.redis.close().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { benchAuth } from './bench-auth.js';
 import { SERVER_CORES, type BenchChild, type ChildProcesses } from './child-processes.js';
 
 /** Where the suite's servers find the stack, and the names that keep its data apart from everyone else's. */
@@ -26,6 +27,8 @@ export interface ApiVariant {
   cores?: string;
   /** Writes a V8 CPU profile into this directory when the process exits. */
   cpuProfileDir?: string;
+  /** Without access control (AUTH_REQUIRED=false, development mode): the baseline of the auth rows. */
+  withoutAuth?: boolean;
 }
 
 export interface RunningServer {
@@ -67,7 +70,9 @@ export async function waitForReady(child: BenchChild, url: string, timeoutMs = 6
 export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningServer> {
   const port = await freePort();
   const env: Record<string, string> = {
-    NODE_ENV: 'production',
+    ...benchAuth().apiEnv,
+    NODE_ENV: variant.withoutAuth ? 'development' : 'production',
+    ...(variant.withoutAuth && { AUTH_REQUIRED: 'false' }),
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: stack.databaseUrl,

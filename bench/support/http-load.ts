@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { authorizationHeader } from './bench-auth.js';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu-usage.js';
 import { runPacedLoad } from './paced-load.js';
 
@@ -8,6 +9,7 @@ export interface LoadSpec {
   durationSeconds: number;
   method?: 'GET' | 'POST';
   body?: string;
+  /** Sent with every request, after the suite's Authorization header (which they may replace). */
   headers?: Record<string, string>;
   /** Paths to cycle through; each connection starts at a different offset so no two ask for the same order together. */
   paths?: readonly string[];
@@ -40,7 +42,8 @@ export const loadCommands = new Map<string, string>();
  * anything but 2xx came back, or when more than one request in 10,000 failed
  * to connect or timed out.
  */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+export async function runLoad(given: LoadSpec): Promise<LoadResult> {
+  const spec: LoadSpec = { ...given, headers: { ...authorizationHeader(), ...given.headers } };
   if (spec.overallRate !== undefined) {
     if (spec.paths !== undefined) throw new Error('a paced run sends every request to spec.url; it does not cycle through paths');
     const target = new URL(spec.url);

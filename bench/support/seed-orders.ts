@@ -4,11 +4,12 @@ import { validateOrder } from '../../packages/contracts/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import type { Database } from './bench-context.js';
 import { benchOrder, seededRandom, seededUid } from './order-generator.js';
+import { authorizationHeader } from './bench-auth.js';
 
 /** GETs a path and drains the body; resolves with the status. */
 export function getStatus(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (res) => {
+    const req = request(url, { agent, headers: authorizationHeader() }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);

@@ -530,6 +530,8 @@ export function generateOrders(seed: number, count: number, anchor?: Date): Orde
 export interface SeedRun {
   /** The API's base URL, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** The bearer token sent with every request (a token with orders:write and orders:write:all). */
+  token: string;
   count: number;
   concurrency: number;
   seed: number;
@@ -579,6 +581,7 @@ async function writeOrder(run: SeedRun, index: number): Promise<SeedOutcome> {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          authorization: `Bearer ${run.token}`,
           'idempotency-key': `seed-${run.runId}-${index}`,
           'x-request-id': `seed-${run.runId}-${index}-${attempt}`,
         },

@@ -18,7 +18,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
 /** The containers of the Go service's README, plus the load balancer in front of the API replicas. */
-const SERVICES = ['postgres', 'redis', 'redpanda', 'topic-init', 'migrator', 'api', 'lb', 'cache-projector', 'seeder'];
+/** ... and the local token issuer the API replicas trust and the seeder signs with. */
+const SERVICES = ['postgres', 'redis', 'redpanda', 'topic-init', 'migrator', 'issuer', 'api', 'lb', 'cache-projector', 'seeder'];
 const ONE_SHOT = ['topic-init', 'migrator', 'seeder'];
 
 interface DependsOn {

@@ -99,7 +99,6 @@ describe('./scripts/up in a terminal, stopped with Ctrl-C (real processes)', fun
         KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
         PORT: String(apiPort),
         PROJECTOR_PORT: String(apiPort + 1),
-        ADMIN_PORT: String(apiPort + 2),
         DATABASE_URL: testEnvironment.databaseUrl,
         REDIS_URL: testEnvironment.redisUrl,
         REDIS_KEY_PREFIX: uniqueName('up-tty'),
@@ -115,7 +114,8 @@ describe('./scripts/up in a terminal, stopped with Ctrl-C (real processes)', fun
           if (up.exitCode !== null) throw new Error(`up ended before it was ready:\n${output}`);
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
-        const started = [pidIn(join(runDir, 'api.pid')), pidIn(join(runDir, 'cache-projector.pid')), pidIn(join(brokerDir, 'kafka.pid'))];
+        const started = ['api', 'cache-projector', 'dev-issuer'].map((name) => pidIn(join(runDir, `${name}.pid`)));
+        started.push(pidIn(join(brokerDir, 'kafka.pid')));
         // The terminal's foreground process group is the session script opened for up: its leader is up.
         const upPid = Number(readFileSync(`/proc/${up.pid}/task/${up.pid}/children`, 'utf8').trim().split(' ')[0]);
         expect(readFileSync(`/proc/${upPid}/cmdline`, 'latin1')).to.include('scripts/up');

@@ -62,12 +62,19 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
     expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
-    const apiPid = Number(readFileSync(join(runDir, 'api.pid'), 'utf8').split(' ')[0]);
-    const projectorPid = Number(readFileSync(join(runDir, 'cache-projector.pid'), 'utf8').split(' ')[0]);
-    expect([apiPid, projectorPid]).not.to.include(unrelatedPid);
+    // The README's curl: without a token 401, with one from ./scripts/token (the development issuer up runs) 200.
+    const orders = `http://127.0.0.1:${apiPort}/orders?limit=1`;
+    const withoutToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', orders]);
+    expect(withoutToken.stdout).to.equal('401');
+    const { stdout: token } = await run(join(root, 'scripts/token'), [], { env, cwd: root });
+    const withToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `authorization: Bearer ${token.trim()}`, orders]);
+    expect(withToken.stdout).to.equal('200');
+    const pidIn = (name: string): number => Number(readFileSync(join(runDir, `${name}.pid`), 'utf8').split(' ')[0]);
+    const started = [pidIn('api'), pidIn('cache-projector'), pidIn('dev-issuer')];
+    expect(started).not.to.include(unrelatedPid);
 
     await run(join(root, 'scripts/down'), [], { env, cwd: root });
-    for (const pid of [apiPid, projectorPid]) expect(isRunning(pid)).to.equal(false);
+    for (const pid of started) expect(isRunning(pid)).to.equal(false);
     expect(isRunning(unrelatedPid), 'the unrelated process is left alone').to.equal(true);
     expect(unrelated.exitCode).to.equal(null);
     expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');

@@ -7,6 +7,7 @@ import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } fro
 import { validateOrder, validateOrderDraft } from '../../packages/contracts/src/index.js';
 import { customerPoolSize, generateOrders, mulberry32, seedOrders } from '../../scripts/lib/seed-orders.js';
 import { uniqueName } from '../support/environment.js';
+import { testIssuer } from '../support/test-issuer.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -27,7 +28,7 @@ async function closedPort(): Promise<number> {
 
 async function seedCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(join(root, 'scripts/seed'), args, { cwd: root });
+    const { stdout, stderr } = await run(join(root, 'scripts/seed'), args, { cwd: root, env: { ...process.env, TOKEN: (await testIssuer()).staffToken } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -107,7 +108,15 @@ describe('the seeder (scripts/seed, real API, PostgreSQL and Kafka)', function (
   };
 
   it(`writes ${COUNT} valid orders through POST /orders, each stored as generated`, async function () {
-    const report = await seedOrders({ url: apiUrl(), count: COUNT, concurrency: 8, seed: SEED, anchor: ANCHOR, runId: uniqueName('e2e') });
+    const report = await seedOrders({
+      url: apiUrl(),
+      token: (await testIssuer()).staffToken,
+      count: COUNT,
+      concurrency: 8,
+      seed: SEED,
+      anchor: ANCHOR,
+      runId: uniqueName('e2e'),
+    });
     expect(report.failed).to.deep.equal([]);
     expect(report.created.map((c) => c.index)).to.deep.equal([...Array(COUNT).keys()]);
     expect(new Set(report.created.map((c) => c.orderUid)).size).to.equal(COUNT);

@@ -25,9 +25,13 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Who the page acts for: an access token held in memory only (never stored), and how it was obtained. */
+const session = { token: null, label: null };
+
 /** One request to the API; a problem+json answer comes back as `problem`, never thrown. */
 async function api(method, path, { json, headers = {} } = {}) {
-  const init = { method, headers: { accept: 'application/json, application/problem+json', ...headers }, cache: 'no-cache' };
+  const auth = session.token ? { authorization: `Bearer ${session.token}` } : {};
+  const init = { method, headers: { accept: 'application/json, application/problem+json', ...auth, ...headers }, cache: 'no-cache' };
   if (json !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = typeof json === 'string' ? json : JSON.stringify(json);
@@ -58,8 +62,21 @@ function networkFailure(target, error) {
   say(target, `The service did not answer (${error.message}). Check that it is running and try again.`, 'error');
 }
 
+/** What a 401 or 403 means for the person at the page; null for other answers. */
+function accessMessage(status, problem) {
+  if (status === 401) {
+    return session.token
+      ? 'Your access token was refused (it may have expired): sign in again.'
+      : 'Sign in first: the service answers order requests only with an access token.';
+  }
+  if (status === 403) return `Not allowed: your access token lacks the scope ${problem?.scope ?? 'this needs'}.`;
+  return null;
+}
+
 /** A problem as the person reading the page needs it: what happened, and each field at fault. */
 function describeProblem(problem, status, lead) {
+  const access = accessMessage(status, problem);
+  if (access) return [h('p', { class: 'notice error' }, h('strong', {}, access))];
   const title = problem?.title ?? `HTTP ${status}`;
   const parts = [h('p', { class: 'notice error' }, h('strong', {}, lead ?? title), problem?.detail ? ` ${problem.detail}` : '')];
   if (Array.isArray(problem?.errors) && problem.errors.length > 0) {
@@ -225,7 +242,14 @@ const lookupMessage = $('#lookup-message');
 const orderCard = $('#order');
 const orderView = $('#order-view');
 
+const orderMessage = $('#order-message');
+/** The order shown in the details card and its version, for Delete's If-Match. */
+const shownOrder = { uid: null, version: null };
+
 function showOrder(order, meta) {
+  shownOrder.uid = order.order_uid;
+  shownOrder.version = meta?.version ?? null;
+  say(orderMessage, '');
   orderView.replaceChildren(renderOrder(order, meta));
   orderCard.hidden = false;
   orderCard.scrollIntoView({ block: 'start' });
@@ -452,7 +476,79 @@ $('#create-reset').addEventListener('click', () => {
   feedback.replaceChildren(h('p', { class: 'placeholder' }, 'Problems with the order, or the order created, show here.'));
 });
 
+// ── Delete ──────────────────────────────────────────────────────────────────
+
+$('#order-delete').addEventListener('click', async () => {
+  const { uid, version } = shownOrder;
+  if (!uid) return;
+  say(orderMessage, `Deleting ${uid}…`);
+  try {
+    const res = await api('DELETE', `/orders/${encodeURIComponent(uid)}`, { headers: version ? { 'if-match': `"v${version}"` } : {} });
+    if (res.status === 204) {
+      say(orderMessage, `Order ${uid} is deleted.`, 'success');
+      orderView.replaceChildren();
+    } else {
+      orderMessage.replaceChildren(
+        ...describeProblem(res.problem, res.status, res.status === 412 ? 'Not deleted: the order changed since it was shown.' : 'Not deleted.'),
+      );
+    }
+  } catch (error) {
+    networkFailure(orderMessage, error);
+  }
+});
+
+// ── Sign in ─────────────────────────────────────────────────────────────────
+
+const signInStatus = $('#sign-in-status');
+
+function useToken(token, label) {
+  session.token = token;
+  session.label = label;
+  say(signInStatus, token ? `Signed in as ${label}.` : 'Signed out: the API answers order requests only with an access token.', token ? 'success' : 'info');
+}
+
+/** The development issuer's sign-in, when the server names one (./scripts/up does). */
+async function offerDevelopmentSignIn() {
+  try {
+    const res = await fetch('/web-config.json', { cache: 'no-cache' });
+    const config = res.ok ? await res.json() : {};
+    if (!config.dev_sign_in_url) return;
+    const form = $('#sign-in-dev');
+    form.hidden = false;
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const as = $('#sign-in-as').value;
+      const customer = $('#sign-in-customer').value.trim();
+      if (as === 'customer' && !/^[\w.:@-]{1,64}$/.test(customer)) {
+        say(signInStatus, 'Enter the customer ID to sign in as (letters, digits, _ . : @ -).', 'error');
+        return;
+      }
+      const body = as === 'customer' ? { customer_id: customer } : as === 'reader' ? { scope: 'orders:read orders:read:all' } : {};
+      try {
+        const answer = await fetch(config.dev_sign_in_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const token = answer.ok ? await answer.json() : null;
+        if (!token?.access_token) throw new Error(`the issuer answered ${answer.status}`);
+        useToken(token.access_token, as === 'customer' ? `customer ${customer}` : as === 'reader' ? 'read-only staff' : 'staff');
+      } catch (error) {
+        say(signInStatus, `Sign-in failed (${error.message}). Is the development issuer running (./scripts/up)?`, 'error');
+      }
+    });
+  } catch {
+    // Without the server's hints the pasted token still works.
+  }
+}
+
+$('#sign-in-token').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const pasted = $('#sign-in-paste').value.trim();
+  $('#sign-in-paste').value = '';
+  if (pasted) useToken(pasted, 'the pasted token');
+});
+$('#sign-out').addEventListener('click', () => useToken(null, null));
+
 // ── Start ───────────────────────────────────────────────────────────────────
+
+void offerDevelopmentSignIn();
 
 void loadExample();
 const linked = /^#order=(.+)$/.exec(location.hash);

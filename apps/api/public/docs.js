@@ -1,6 +1,8 @@
 /* global window */
 // Swagger UI over this server's OpenAPI document. validatorUrl: null keeps it
-// from sending the document to swagger.io for a validity badge.
+// from sending the document to swagger.io for a validity badge. A token pasted
+// under Authorize is sent with "Try it out" and kept across reloads of /docs
+// (persistAuthorization keeps it in this browser's local storage).
 window.ui = window.SwaggerUIBundle({
   url: '/openapi.json',
   dom_id: '#swagger-ui',
@@ -10,4 +12,5 @@ window.ui = window.SwaggerUIBundle({
   layout: 'BaseLayout',
   defaultModelsExpandDepth: 1,
   displayRequestDuration: true,
+  persistAuthorization: true,
 });

@@ -15,6 +15,8 @@ import { TieredOrderReader } from './adapters/tiered-order-reader.js';
 import type { ApiConfig } from './config.js';
 import { LruProjectionConsumer } from './consumers/lru-projection-consumer.js';
 import { buildHttpApp } from './http/app.js';
+import { actAsStaff, authenticate } from './http/auth/authenticate.js';
+import { BearerTokenVerifier } from './http/auth/bearer-token-verifier.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -28,6 +30,8 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
 import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
+import { orderEvents } from './use-cases/order-events.js';
+import { ReadOrder } from './use-cases/read-order.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
 import { SearchOrders } from './use-cases/search-orders.use-case.js';
 
@@ -48,7 +52,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
 
   const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
-  const orders = new KnexOrderRepository(db);
+  const orders = new KnexOrderRepository(db, orderEvents);
   const useRedis = config.cache.backend === 'redis';
   const lru = new LruOrderCache({
     maxEntries: config.cache.lruMaxEntries,
@@ -127,20 +131,30 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
 
+  const verifier = new BearerTokenVerifier({
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    jwksUrl: config.auth.jwksUrl,
+    jwksCooldownMs: config.auth.jwksCooldownMs,
+    cacheMaxEntries: config.auth.tokenCacheMaxEntries,
+  });
+
   const app = buildHttpApp({
     logger,
     readiness,
     routes: [
       orderRoutes({
+        access: [config.auth.required ? authenticate(verifier) : actAsStaff()],
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
         deleteOrder: new DeleteOrder(orders),
         searchOrders: new SearchOrders(orders),
+        readOrder: new ReadOrder(reader),
         reader,
         cursors: new CursorCodec(config.search.cursorSecret),
       }),
-      webRoutes(),
+      webRoutes({ devSignInUrl: config.auth.devSignInUrl }),
     ],
     mapKnownError,
     metrics,

@@ -1,6 +1,12 @@
 import type convict from 'convict';
 import { loadConfig } from '@order-service/runtime';
 
+/** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
+export const DEV_ISSUER = 'urn:order-service:dev-issuer';
+export const DEV_JWKS_URL = 'http://127.0.0.1:8090/.well-known/jwks.json';
+/** The cursor secret of development; production refuses it. */
+const DEV_CURSOR_SECRET = 'local-development-cursor-secret';
+
 /** The API's whole configuration: every key has its environment variable, a default and a check. */
 export interface ApiConfig {
   env: 'production' | 'development' | 'test';
@@ -12,6 +18,7 @@ export interface ApiConfig {
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
+  auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
 }
@@ -102,9 +109,48 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     cursorSecret: {
       doc: 'Secret that signs search cursors; the same on every replica.',
       format: String,
-      default: 'local-development-cursor-secret',
+      default: DEV_CURSOR_SECRET,
       env: 'CURSOR_SECRET',
       sensitive: true,
+    },
+  },
+  auth: {
+    required: {
+      doc: 'Whether order requests need an access token; false lets every request act as staff, for benchmarks and local experiments only, and is refused in production.',
+      format: Boolean,
+      default: true,
+      env: 'AUTH_REQUIRED',
+    },
+    issuer: {
+      doc: 'Issuer (`iss`) of the access tokens accepted; the default is the development issuer of ./scripts/up, refused in production.',
+      format: String,
+      default: DEV_ISSUER,
+      env: 'AUTH_ISSUER',
+    },
+    audience: { doc: 'Audience (`aud`) the access tokens must name.', format: String, default: 'order-service', env: 'AUTH_AUDIENCE' },
+    jwksUrl: {
+      doc: "URL of the issuer's JSON Web Key Set (RS256 and ES256 keys); the default is the development issuer's, refused in production.",
+      format: String,
+      default: DEV_JWKS_URL,
+      env: 'AUTH_JWKS_URL',
+    },
+    jwksCooldownMs: {
+      doc: 'Least time between two fetches of the key set caused by tokens naming an unknown key (rotation).',
+      format: 'nat',
+      default: 30_000,
+      env: 'AUTH_JWKS_COOLDOWN_MS',
+    },
+    tokenCacheMaxEntries: {
+      doc: 'Most verified tokens remembered until they expire, so a reused token skips the signature check.',
+      format: 'nat',
+      default: 100_000,
+      env: 'AUTH_TOKEN_CACHE_MAX_ENTRIES',
+    },
+    devSignInUrl: {
+      doc: 'Token endpoint of the development issuer the web page signs in with (set by ./scripts/up); empty hides the sign-in buttons. Refused in production.',
+      format: String,
+      default: '',
+      env: 'AUTH_DEV_SIGN_IN_URL',
     },
   },
   shutdown: {
@@ -116,7 +162,26 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
 };
 
+/**
+ * In production nothing may be left at a development default: no development
+ * issuer and no secret anyone can read in this repository. Each line names
+ * the key (and so the variable) to fix.
+ */
+function productionProblems(config: ApiConfig): string[] {
+  if (config.env !== 'production') return [];
+  const problems: string[] = [];
+  if (!config.auth.required) problems.push('auth.required: access control cannot be turned off in production');
+  if (config.auth.issuer === DEV_ISSUER) problems.push('auth.issuer: must name the production token issuer, not the development issuer');
+  if (config.auth.jwksUrl === DEV_JWKS_URL) problems.push("auth.jwksUrl: must name the production issuer's key set, not the development issuer's");
+  if (config.auth.devSignInUrl !== '') problems.push('auth.devSignInUrl: the development sign-in must not be set in production');
+  if (config.search.cursorSecret === DEV_CURSOR_SECRET) problems.push('search.cursorSecret: is still the default secret; set a random one');
+  return problems;
+}
+
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
 export function loadApiConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ApiConfig {
-  return loadConfig(apiConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
+  const config = loadConfig(apiConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
+  const problems = productionProblems(config);
+  if (problems.length) throw new Error(problems.join('\n'));
+  return config;
 }

@@ -1,6 +1,7 @@
 import { OrderAlreadyExists, OrderNotFound, OrderRuleViolation, OrderVersionConflict } from '@order-service/domain';
 import { DatabaseRejectedValue } from '../adapters/database-errors.js';
-import { IdempotencyKeyInFlight, IdempotencyKeyReused, OrderUidMismatch } from '../use-cases/errors.js';
+import { CustomerMismatch, IdempotencyKeyInFlight, IdempotencyKeyReused, InsufficientScope, OrderUidMismatch } from '../use-cases/errors.js';
+import { insufficientScope } from './auth/authenticate.js';
 import { HttpProblem, problemTypes, validationProblem } from './problem.js';
 
 /** How each error the domain and the use cases raise reads over HTTP; undefined for anything else. */
@@ -29,6 +30,10 @@ export function mapKnownError(error: unknown): HttpProblem | undefined {
   if (error instanceof OrderUidMismatch) {
     return validationProblem([{ path: '/order_uid', message: `must be ${error.pathUid}, the order the URL names` }]);
   }
+  if (error instanceof CustomerMismatch) {
+    return validationProblem([{ path: '/customer_id', message: `must be ${error.customerId}, the customer of the access token` }]);
+  }
+  if (error instanceof InsufficientScope) return insufficientScope(error.scope);
   if (error instanceof IdempotencyKeyReused) {
     return new HttpProblem({
       type: problemTypes.idempotencyConflict,

@@ -5,9 +5,12 @@ import type { OrderDraft, VersionedOrder } from '@order-service/domain';
 import type { CreateOrder } from '../use-cases/create-order.use-case.js';
 import type { DeleteOrder } from '../use-cases/delete-order.use-case.js';
 import type { OrderReader, OrderView } from '../use-cases/order-reader.js';
+import { scopes } from '../use-cases/principal.js';
+import type { ReadOrder } from '../use-cases/read-order.use-case.js';
 import type { ExpectedVersion, RecordedResponse, WriteContext } from '../use-cases/order-repository.js';
 import type { ReplaceOrder } from '../use-cases/replace-order.use-case.js';
 import type { SearchOrders } from '../use-cases/search-orders.use-case.js';
+import { principalOf, requireScope } from './auth/authenticate.js';
 import type { CursorCodec } from './cursor.js';
 import { etagFor, expectedVersionFrom, notModified } from './etag.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -15,12 +18,15 @@ import { HttpProblem, problemTypes, validationProblem } from './problem.js';
 import { parseSearchQuery } from './search-query.js';
 
 export interface OrderRoutesDeps {
+  /** Resolves who is asking and limits their rate; every order route passes through it before its scope check. */
+  access: RequestHandler[];
   /** Parses (and vets) the JSON body of the routes that take one. */
   body: RequestHandler[];
   createOrder: CreateOrder;
   replaceOrder: ReplaceOrder;
   deleteOrder: DeleteOrder;
   searchOrders: SearchOrders;
+  readOrder: ReadOrder;
   reader: OrderReader;
   cursors: CursorCodec;
 }
@@ -123,17 +129,31 @@ function expectedVersion(req: Request): ExpectedVersion | undefined {
   return expected;
 }
 
-export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, searchOrders, reader, cursors }: OrderRoutesDeps): (app: IRouter) => void {
+export function orderRoutes({
+  access,
+  body,
+  createOrder,
+  replaceOrder,
+  deleteOrder,
+  searchOrders,
+  readOrder,
+  reader,
+  cursors,
+}: OrderRoutesDeps): (app: IRouter) => void {
+  const mayRead = [...access, requireScope(scopes.read)];
+  const mayWrite = [...access, requireScope(scopes.write)];
+  const mayDelete = [...access, requireScope(scopes.delete)];
   return (router) => {
     router
       .route('/orders')
-      .post(...body, async (req, res) => {
+      .post(...mayWrite, ...body, async (req, res) => {
         const draft = draftFrom(req.body);
         const key = req.get('idempotency-key');
         if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
           throw validationProblem([{ path: '/headers/Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
         }
         const result = await createOrder.execute({
+          principal: principalOf(res),
           draft,
           context: writeContext(res),
           ...(key !== undefined && {
@@ -153,14 +173,14 @@ export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, sear
         reader.recordWrite(result.stored.order.order_uid, result.stored.version, response.body, result.stored.updatedAt);
         send(res, response);
       })
-      .get(async (req, res) => {
+      .get(...mayRead, async (req, res) => {
         const parsed = parseSearchQuery(req.query);
         if (!parsed.ok) throw validationProblem(parsed.errors, 'The search has invalid parameters.');
         const { cursor, limit, ...filters } = parsed.value;
         const filterKey = JSON.stringify([filters.customer_id, filters.track_number, filters.delivery_service, filters.created_from, filters.created_to]);
         const after = cursor === undefined ? undefined : cursors.decode(cursor, filterKey);
         if (after === null) throw validationProblem([{ path: '/cursor', message: 'is not a cursor this search issued' }], 'The search has invalid parameters.');
-        const page = await searchOrders.execute({
+        const page = await searchOrders.execute(principalOf(res), {
           ...(filters.customer_id !== undefined && { customerId: filters.customer_id }),
           ...(filters.track_number !== undefined && { trackNumber: filters.track_number }),
           ...(filters.delivery_service !== undefined && { deliveryService: filters.delivery_service }),
@@ -175,35 +195,43 @@ export function orderRoutes({ body, createOrder, replaceOrder, deleteOrder, sear
 
     router
       .route('/orders/:uid')
-      .get((req, res, next) => {
+      .get(...mayRead, (req, res, next) => {
         const uid = orderUidParam(req);
+        const principal = principalOf(res);
         // A hit in this process's cache answers synchronously, without a promise: it is most reads.
-        const local = reader.cached(uid);
+        const local = readOrder.cached(principal, uid);
+        if (local === null) throw notFound(uid);
         if (local !== undefined) {
           sendOrder(req, res, local);
           return;
         }
-        reader
-          .read(uid)
+        readOrder
+          .read(principal, uid)
           .then((view) => {
             if (!view) throw notFound(uid);
             sendOrder(req, res, view);
           })
           .catch(next);
       })
-      .put(...body, async (req, res) => {
+      .put(...mayWrite, ...body, async (req, res) => {
         const uid = uidOf(req);
         if (!ORDER_UID.test(uid))
           throw validationProblem([{ path: '/order_uid', message: 'the URL must name an order_uid of 1 to 64 characters from A-Z, a-z, 0-9, _ and -' }]);
         const draft = draftFrom(req.body);
-        const { created, stored } = await replaceOrder.execute({ orderUid: uid, draft, expected: expectedVersion(req), context: writeContext(res) });
+        const { created, stored } = await replaceOrder.execute({
+          principal: principalOf(res),
+          orderUid: uid,
+          draft,
+          expected: expectedVersion(req),
+          context: writeContext(res),
+        });
         const response = renderStored(created ? 201 : 200, stored, created);
         reader.recordWrite(uid, stored.version, response.body, stored.updatedAt);
         send(res, response);
       })
-      .delete(async (req, res) => {
+      .delete(...mayDelete, async (req, res) => {
         const uid = orderUidParam(req);
-        const { version } = await deleteOrder.execute(uid, expectedVersion(req), writeContext(res));
+        const { version } = await deleteOrder.execute(principalOf(res), uid, expectedVersion(req), writeContext(res));
         reader.recordWrite(uid, version, null, new Date());
         res.status(204).end();
       })

@@ -31,6 +31,9 @@ export const problemTypes = {
   preconditionFailed: '/problems/precondition-failed',
   idempotencyConflict: '/problems/idempotency-key-conflict',
   idempotencyInFlight: '/problems/idempotency-key-in-flight',
+  unauthorized: '/problems/unauthorized',
+  insufficientScope: '/problems/insufficient-scope',
+  tooManyRequests: '/problems/too-many-requests',
   unavailable: '/problems/service-unavailable',
   internal: '/problems/internal-error',
 } as const;

@@ -14,20 +14,28 @@ interface LoadedFile {
 }
 
 /**
- * The pages fetch only from this server: the policy enforces that nothing is
- * loaded from elsewhere. Swagger UI sets inline styles and data: images.
+ * The pages fetch only from this server (and, in development, the issuer's
+ * sign-in): the policy enforces that nothing is loaded from elsewhere. Swagger
+ * UI sets inline styles and data: images.
  */
-const PAGE_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+function pagePolicy(extraConnect: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    ["connect-src 'self'", ...extraConnect].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export interface WebRoutesOptions {
+  /** The development issuer's token endpoint the page signs in with; empty in production. */
+  devSignInUrl: string;
+}
 
 /** The Swagger UI files /docs uses; the package's own index.html points at the internet and is not served. */
 const SWAGGER_UI_FILES = /^\/(swagger-ui\.css|swagger-ui-bundle\.js)(\.map)?$/;
@@ -41,9 +49,12 @@ function unchanged(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+function loadedBytes(body: Buffer, extension: string): LoadedFile {
+  return { body, extension, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
 function loadFile(path: string): LoadedFile {
-  const body = readFileSync(path);
-  return { body, extension: extname(path), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+  return loadedBytes(readFileSync(path), extname(path));
 }
 
 /** Serves a file from memory; `no-cache` because its URL is not fingerprinted, so browsers revalidate (304) instead. */
@@ -65,7 +76,7 @@ function serveFile(file: LoadedFile, headers: Record<string, string> = {}): Requ
  * a later request; the page's assets are looked up in memory, so the API's own
  * requests, which pass through this router first, never touch the file system.
  */
-export function webRoutes(): (app: IRouter) => void {
+export function webRoutes({ devSignInUrl }: WebRoutesOptions): (app: IRouter) => void {
   // src/http (run through tsx) and dist/http (compiled) sit at the same depth in the app package.
   const appDir = fileURLToPath(new URL('../../', import.meta.url));
   const publicDir = join(appDir, 'public');
@@ -84,7 +95,9 @@ export function webRoutes(): (app: IRouter) => void {
     assets.set(`/${relative(publicDir, path).split(sep).join('/')}`, serveFile(loadFile(path)));
   }
 
-  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)), { 'Content-Security-Policy': PAGE_POLICY });
+  const policy = pagePolicy(devSignInUrl ? [new URL(devSignInUrl).origin] : []);
+  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)), { 'Content-Security-Policy': policy });
+  const webConfig = loadedBytes(Buffer.from(JSON.stringify({ dev_sign_in_url: devSignInUrl || null })), '.json');
   const swaggerUi = express.static(swaggerUiDir, {
     index: false,
     redirect: false,
@@ -104,6 +117,10 @@ export function webRoutes(): (app: IRouter) => void {
     router
       .route('/openapi.json')
       .get(serveFile(openApi))
+      .all(methodNotAllowed(['GET']));
+    router
+      .route('/web-config.json')
+      .get(serveFile(webConfig))
       .all(methodNotAllowed(['GET']));
     router
       .route('/examples/order.json')

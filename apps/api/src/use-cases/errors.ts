@@ -25,3 +25,17 @@ export class OrderUidMismatch extends ServiceError {
     super('ORDER.UID_MISMATCH', `the body's order_uid ${bodyUid} is not the order ${pathUid} of the URL`);
   }
 }
+
+/** `ACCESS.INSUFFICIENT_SCOPE`: the token lacks the scope this request needs. */
+export class InsufficientScope extends ServiceError {
+  constructor(readonly scope: string) {
+    super('ACCESS.INSUFFICIENT_SCOPE', `the request needs the scope ${scope}`);
+  }
+}
+
+/** `ACCESS.CUSTOMER_MISMATCH`: a customer's token wrote an order of another customer. */
+export class CustomerMismatch extends ServiceError {
+  constructor(readonly customerId: string) {
+    super('ACCESS.CUSTOMER_MISMATCH', `the order must belong to the token's customer ${customerId}`);
+  }
+}

@@ -1,5 +1,7 @@
 import type { VersionedOrder } from '@order-service/domain';
+import { searchConfinement } from './order-access.js';
 import type { OrderRepository, OrderSearch } from './order-repository.js';
+import type { Principal } from './principal.js';
 
 export interface SearchPage {
   items: VersionedOrder[];
@@ -7,12 +9,19 @@ export interface SearchPage {
   next: { dateCreated: Date; orderUid: string } | null;
 }
 
-/** Searches newest first with keyset pagination: a page costs the same however deep it is. */
+/**
+ * Searches newest first with keyset pagination: a page costs the same however
+ * deep it is. A customer's search is confined to its own orders whatever it
+ * asks for; a search of every customer needs orders:read:all.
+ */
 export class SearchOrders {
   constructor(private readonly orders: OrderRepository) {}
 
-  async execute(query: OrderSearch): Promise<SearchPage> {
-    const rows = await this.orders.search({ ...query, limit: query.limit + 1 });
+  async execute(principal: Principal, query: OrderSearch): Promise<SearchPage> {
+    const confinement = searchConfinement(principal, query.customerId);
+    if (confinement === 'nothing') return { items: [], next: null };
+    const { customerId: _requested, ...rest } = query;
+    const rows = await this.orders.search({ ...rest, ...confinement, limit: query.limit + 1 });
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
     const next = rows.length > query.limit && last ? { dateCreated: new Date(last.order.date_created), orderUid: last.order.order_uid } : null;

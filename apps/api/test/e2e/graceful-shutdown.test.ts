@@ -6,6 +6,7 @@ import { anOrder } from '@order-service/domain/testing';
 import { createTestDatabase, createTestTopic, deleteTestTopic, startApi, type TestDatabase } from '../support/api-harness.js';
 import { readTopicUntil } from '../support/topic-reader.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+import { testIssuer } from '../../../../test/support/test-issuer.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 
@@ -47,7 +48,14 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
   it('loses no acknowledged write and no event when SIGTERM arrives mid-load', async () => {
     const port = 18_000 + Math.floor(Math.random() * 1_000);
     const url = `http://127.0.0.1:${port}`;
-    const api = startApiProcess({ PORT: String(port), DATABASE_URL: database.url, KAFKA_TOPIC: topic, KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(',') });
+    const issuer = await testIssuer();
+    const api = startApiProcess({
+      ...issuer.apiEnv,
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      KAFKA_TOPIC: topic,
+      KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+    });
     await waitReady(url);
 
     const acknowledged: string[] = [];
@@ -58,7 +66,11 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
           .with({ order_uid: uniqueName('gs').replace(/[^A-Za-z0-9_-]/g, '') })
           .build();
         try {
-          const res = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+          const res = await fetch(`${url}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.staffToken}` },
+            body: JSON.stringify(order),
+          });
           if (res.status === 201) acknowledged.push(order.order_uid);
           await res.arrayBuffer();
         } catch {

@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { anOrder } from '@order-service/domain/testing';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
 import { uniqueName } from '../../../../test/support/environment.js';
+import { testIssuer, type TestIssuer } from '../../../../test/support/test-issuer.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/', import.meta.url));
@@ -15,7 +16,8 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
   let topic: string;
   let browser: Browser;
   let page: Page;
-  /** Console errors, uncaught exceptions, failed loads of the page's own files and requests to any other origin: each fails the test. */
+  let issuer: TestIssuer;
+  /** Console errors, uncaught exceptions, failed loads of the page's own files and requests to any other origin than the issuer's sign-in: each fails the test. */
   const trouble: string[] = [];
   const uid = (): string => uniqueName('web').replace(/[^A-Za-z0-9_-]/g, '');
 
@@ -30,7 +32,8 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     });
     opened.on('pageerror', (error) => trouble.push(`page error: ${error.message}`));
     opened.on('request', (request) => {
-      if (!request.url().startsWith(api.url) && !request.url().startsWith('data:')) trouble.push(`request to another origin: ${request.url()}`);
+      const url = request.url();
+      if (!url.startsWith(api.url) && !url.startsWith('data:') && url !== issuer.server.tokenUrl) trouble.push(`request to another origin: ${url}`);
     });
     return opened;
   }
@@ -39,7 +42,8 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     // No skip when the browser is missing: scripts/test installs it (ensure_browser in scripts/lib/browser.sh).
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run scripts/test, or apt-get install chromium, or set CHROMIUM_PATH`);
     topic = await createTestTopic('e2e-web');
-    api = await startApi({ KAFKA_TOPIC: topic });
+    issuer = await testIssuer();
+    api = await startApi({ KAFKA_TOPIC: topic, AUTH_DEV_SIGN_IN_URL: issuer.server.tokenUrl });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -54,7 +58,17 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     });
     page = await openPage();
     await page.goto(`${api.url}/`);
+    await signIn('staff');
   });
+
+  /** Signs the page in through the development issuer's sign-in form. */
+  async function signIn(as: 'staff' | 'customer' | 'reader', customer?: string): Promise<void> {
+    await page.getByLabel('Sign in as').selectOption(as);
+    if (customer) await page.getByLabel('Customer ID').fill(customer);
+    await page.locator('#sign-in-dev').getByRole('button', { name: 'Sign in', exact: true }).click();
+    const label = as === 'customer' ? `customer ${customer ?? ''}` : as === 'reader' ? 'read-only staff' : 'staff';
+    await page.locator('#sign-in-status').getByText(`Signed in as ${label}.`, { exact: true }).waitFor();
+  }
 
   after(async () => {
     if (page) {
@@ -202,5 +216,38 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
     } finally {
       await docs.close();
     }
+  });
+
+  it("signs in as a customer, creates, finds and opens the customer's order; a read-only token deleting sees the 403; signed out sees the 401", async () => {
+    const customer = uniqueName('web-signin').replace(/[^\w-]/g, '');
+    await signIn('customer', customer);
+    expect(await page.locator('#sign-in-status').textContent()).to.include(`Signed in as customer ${customer}`);
+    const editor = page.getByLabel('Order JSON');
+    await page.getByRole('button', { name: 'Reset to the example' }).click();
+    const draft = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    const orderUid = uid();
+    await editor.fill(JSON.stringify({ ...draft, order_uid: orderUid, customer_id: customer }, null, 2));
+    await page.getByRole('button', { name: 'Create order' }).click();
+    await page.locator('#create-feedback').getByText('Created.').waitFor();
+
+    await page.getByLabel('Search by').selectOption('customer_id');
+    await page.getByLabel('Value').fill(customer);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: orderUid }).click();
+    await page
+      .locator('#order-view')
+      .getByRole('article', { name: `Order ${orderUid}` })
+      .waitFor();
+
+    await signIn('reader');
+    await page.getByRole('button', { name: 'Delete order' }).click();
+    await page.locator('#order-message').getByText('Not allowed: your access token lacks the scope orders:delete.').waitFor();
+    expect((await call(api.url, 'GET', `/orders/${orderUid}`)).status).to.equal(200);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Order UID').fill(orderUid);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('#lookup-message').getByText('Sign in first: the service answers order requests only with an access token.').waitFor();
+    await signIn('staff');
   });
 });

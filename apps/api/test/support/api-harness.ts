@@ -4,6 +4,7 @@ import { createLogger } from '@order-service/runtime';
 import { buildApp } from '../../src/composition-root.js';
 import { loadApiConfig, type ApiConfig } from '../../src/config.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
+import { testIssuer } from '../../../../test/support/test-issuer.js';
 
 export const quietKafkaLog = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
@@ -70,8 +71,10 @@ export async function createTestDatabase(prefix = 'orders_it'): Promise<TestData
  */
 export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
   const database = env.DATABASE_URL ? undefined : await createTestDatabase();
+  const { apiEnv } = await testIssuer();
   const config = loadApiConfig({
     env: {
+      ...apiEnv,
       NODE_ENV: 'test',
       PORT: '0',
       DATABASE_URL: database?.url ?? testEnvironment.databaseUrl,
@@ -100,14 +103,19 @@ export interface JsonResponse {
   text: string;
 }
 
-/** A small fetch wrapper: JSON in, parsed JSON (when there is any) out. */
+/**
+ * A small fetch wrapper: JSON in, parsed JSON (when there is any) out. The
+ * request carries the test issuer's staff token unless `token` names another
+ * (null: none) or the headers carry an Authorization of their own.
+ */
 export async function call(
   base: string,
   method: string,
   path: string,
-  options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  options: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<JsonResponse> {
-  const headers: Record<string, string> = { ...options.headers };
+  const token = options.token === undefined ? (await testIssuer()).staffToken : options.token;
+  const headers: Record<string, string> = { ...(token !== null && { authorization: `Bearer ${token}` }), ...options.headers };
   let body: string | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);

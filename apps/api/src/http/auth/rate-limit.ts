@@ -1,0 +1,65 @@
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { RedisClientType } from 'redis';
+import { HttpProblem, problemTypes } from '../problem.js';
+import { authenticationOf } from './authenticate.js';
+
+export interface RateLimitOptions {
+  windowMs: number;
+  /** Requests one token subject may make per window; 0 for no limit. */
+  perSubject: number;
+  /** Requests one client address may make per window without a valid token; 0 for no limit. */
+  perAddress: number;
+  /** Shares the counts with every replica; absent, each process counts alone. */
+  redis?: { client: RedisClientType; keyPrefix: string; onError: (error: unknown) => void };
+}
+
+function sharedStore(client: RedisClientType, keyPrefix: string, onError: (error: unknown) => void): Store {
+  const store = new RedisStore({ prefix: `${keyPrefix}:rate-limit:`, sendCommand: (...args: string[]) => client.sendCommand(args) });
+  // The store loads its Lua script at once and again on the first count that fails; a Redis that is
+  // not up yet must not become an unhandled rejection.
+  for (const script of [store.incrementScriptSha, store.getScriptSha]) script.catch(onError);
+  return store;
+}
+
+/**
+ * Limits requests per authenticated subject, and per client address for those
+ * without a valid token (runs after authenticate, before the token is judged,
+ * so refused tokens count against their address). Answers 429 problem+json
+ * with Retry-After and the IETF draft RateLimit and RateLimit-Policy headers.
+ * Counts live in Redis when given, so every replica shares them; if Redis
+ * fails, requests pass (the limit is a guard, not a dependency).
+ */
+export function rateLimiter({ windowMs, perSubject, perAddress, redis }: RateLimitOptions): RequestHandler {
+  const subjectOf = (res: Parameters<RequestHandler>[1]): string | undefined => {
+    const auth = authenticationOf(res);
+    return auth.kind === 'principal' ? auth.principal.subject : undefined;
+  };
+  return rateLimit({
+    windowMs,
+    limit: (_req, res) => (subjectOf(res) === undefined ? perAddress : perSubject),
+    skip: (_req, res) => (subjectOf(res) === undefined ? perAddress : perSubject) === 0,
+    keyGenerator: (req, res) => {
+      const subject = subjectOf(res);
+      return subject === undefined ? `address:${ipKeyGenerator(req.ip ?? 'unknown')}` : `subject:${subject}`;
+    },
+    identifier: (_req, res) => (subjectOf(res) === undefined ? 'per-address' : 'per-subject'),
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    passOnStoreError: true,
+    store: redis ? sharedStore(redis.client, redis.keyPrefix, redis.onError) : new MemoryStore(),
+    // TRUST_PROXY decides what req.ip is; the library's own X-Forwarded-For warning would only repeat it.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res, next) => {
+      next(
+        new HttpProblem({
+          type: problemTypes.tooManyRequests,
+          title: 'Too many requests',
+          status: 429,
+          detail: `Too many requests; retry in ${String(res.getHeader('Retry-After') ?? '')} s.`,
+        }),
+      );
+    },
+  });
+}

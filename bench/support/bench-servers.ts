@@ -37,6 +37,11 @@ export interface RunningServer {
   port: number;
 }
 
+/** An API: its public port, and the admin port with /readyz and /metrics. */
+export interface RunningApi extends RunningServer {
+  adminUrl: string;
+}
+
 /** A port nothing listens on right now, on loopback. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,14 +72,16 @@ export async function waitForReady(child: BenchChild, url: string, timeoutMs = 6
 }
 
 /** The compiled API (apps/api/dist/main.js) as production runs it, configured through its environment. */
-export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningServer> {
+export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningApi> {
   const port = await freePort();
+  const adminPort = await freePort();
   const env: Record<string, string> = {
     ...benchAuth().apiEnv,
     NODE_ENV: variant.withoutAuth ? 'development' : 'production',
     ...(variant.withoutAuth && { AUTH_REQUIRED: 'false' }),
     HOST: '127.0.0.1',
     PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     DATABASE_URL: stack.databaseUrl,
     DATABASE_MIGRATE_ON_START: 'false',
     KAFKA_BROKERS: stack.brokers.join(','),
@@ -98,8 +105,9 @@ export async function startApi(children: ChildProcesses, stack: BenchStack, vari
     cores: variant.cores ?? SERVER_CORES,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForReady(child, `${url}/readyz`);
-  return { child, url, port };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitForReady(child, `${adminUrl}/readyz`);
+  return { child, url, port, adminUrl };
 }
 
 export interface ProjectorVariant {

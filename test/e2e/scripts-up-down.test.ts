@@ -23,11 +23,13 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
   // Ports of their own, so a system already running here (or another run of this test) cannot answer for these apps.
   const apiPort = 20_000 + Math.floor(Math.random() * 9_000);
   const projectorPort = apiPort + 1;
+  const adminPort = apiPort + 2;
   const env = {
     ...process.env,
     RUN_DIR: runDir,
     PORT: String(apiPort),
     PROJECTOR_PORT: String(projectorPort),
+    ADMIN_PORT: String(adminPort),
     DATABASE_URL: testEnvironment.databaseUrl,
     REDIS_URL: testEnvironment.redisUrl,
     REDIS_KEY_PREFIX: uniqueName('up'),
@@ -42,7 +44,7 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
 
   it('brings both apps to /readyz 200, and down stops them and only them', async () => {
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.equal(200);
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
     // The README's curl: without a token 401, with one from ./scripts/token (the development issuer up runs) 200.
     const orders = `http://127.0.0.1:${apiPort}/orders?limit=1`;
@@ -57,7 +59,7 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
 
     await run(join(root, 'scripts/down'), [], { env, cwd: root });
     for (const pid of [apiPid, projectorPid, issuerPid]) expect(() => process.kill(pid, 0)).to.throw();
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.be.a('string');
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.be.a('string');
     // The servers the tests run on were not started by up, so down left them running.
     const kafkaPort = Number((testEnvironment.kafkaBrokers[0] ?? '127.0.0.1:9092').split(':')[1]);

@@ -11,6 +11,7 @@ const DEV_CURSOR_SECRET = 'local-development-cursor-secret';
 export interface ApiConfig {
   env: 'production' | 'development' | 'test';
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number };
+  admin: { host: string; port: number };
   database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
   kafka: { brokers: string[]; topic: string; clientId: string };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
@@ -34,6 +35,15 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       format: 'nat',
       default: 65_000,
       env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    },
+  },
+  admin: {
+    host: { doc: 'Address the operations server (/healthz, /readyz, /metrics) binds.', format: String, default: '127.0.0.1', env: 'ADMIN_HOST' },
+    port: {
+      doc: 'Port of the operations server (0 picks a free one); keep it off the load balancer.',
+      format: 'port',
+      default: 8082,
+      env: 'ADMIN_PORT',
     },
   },
   database: {

@@ -10,6 +10,8 @@ export const quietKafkaLog = { error: () => undefined, warn: () => undefined, in
 
 export interface RunningApi {
   url: string;
+  /** The operations server: /healthz, /readyz, /metrics. */
+  adminUrl: string;
   config: ApiConfig;
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
       ...apiEnv,
       NODE_ENV: 'test',
       PORT: '0',
+      ADMIN_PORT: '0',
       DATABASE_URL: database?.url ?? testEnvironment.databaseUrl,
       REDIS_URL: testEnvironment.redisUrl,
       KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
@@ -85,9 +88,10 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     },
   });
   const app = buildApp(config, createLogger({ level: config.log.level, service: 'order-api-test' }));
-  const { port } = await app.start();
+  const { port, adminPort } = await app.start();
   return {
     url: `http://127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     config,
     stop: async () => {
       await app.stop();

@@ -29,6 +29,10 @@ export interface ApiVariant {
   cpuProfileDir?: string;
   /** Without access control (AUTH_REQUIRED=false, development mode): the baseline of the auth rows. */
   withoutAuth?: boolean;
+  /** Both rate limits (per subject and per address); absent, the limiter is off (0). */
+  rateLimit?: string;
+  /** AUTH_TOKEN_CACHE_MAX_ENTRIES. */
+  tokenCacheEntries?: number;
 }
 
 export interface RunningServer {
@@ -79,6 +83,9 @@ export async function startApi(children: ChildProcesses, stack: BenchStack, vari
     ...benchAuth().apiEnv,
     NODE_ENV: variant.withoutAuth ? 'development' : 'production',
     ...(variant.withoutAuth && { AUTH_REQUIRED: 'false' }),
+    RATE_LIMIT_PER_SUBJECT: variant.rateLimit ?? '0',
+    RATE_LIMIT_PER_ADDRESS: variant.rateLimit ?? '0',
+    ...(variant.tokenCacheEntries !== undefined && { AUTH_TOKEN_CACHE_MAX_ENTRIES: String(variant.tokenCacheEntries) }),
     HOST: '127.0.0.1',
     PORT: String(port),
     ADMIN_PORT: String(adminPort),

@@ -18,6 +18,8 @@ import { buildAdminApp } from './http/admin-app.js';
 import { buildHttpApp } from './http/app.js';
 import { actAsStaff, authenticate } from './http/auth/authenticate.js';
 import { BearerTokenVerifier } from './http/auth/bearer-token-verifier.js';
+import { rateLimiter } from './http/auth/rate-limit.js';
+import { corsPolicy, securityHeaders, trustProxySetting } from './http/security-headers.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -139,12 +141,20 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     cacheMaxEntries: config.auth.tokenCacheMaxEntries,
   });
 
+  const limiter = rateLimiter({
+    windowMs: config.rateLimit.windowMs,
+    perSubject: config.rateLimit.perSubject,
+    perAddress: config.rateLimit.perAddress,
+    ...(redis && { redis: { client: redis, keyPrefix: config.redis.keyPrefix } }),
+    logger: logger.child({ component: 'rate-limit' }),
+  });
+  const cors = corsPolicy(config.http.corsOrigins);
   const admin = buildAdminApp({ logger: logger.child({ component: 'admin' }), readiness, metrics });
   const app = buildHttpApp({
     logger,
     routes: [
       orderRoutes({
-        access: [config.auth.required ? authenticate(verifier) : actAsStaff()],
+        access: [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter],
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
@@ -158,6 +168,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ],
     mapKnownError,
     metrics,
+    security: [securityHeaders({ devSignInUrl: config.auth.devSignInUrl }), ...(cors ? [cors] : [])],
+    trustProxy: trustProxySetting(config.http.trustProxy),
   });
 
   let server: RunningServer | undefined;

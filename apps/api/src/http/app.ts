@@ -1,4 +1,4 @@
-import express, { type Express, type IRouter } from 'express';
+import express, { type Express, type IRouter, type RequestHandler } from 'express';
 import type { Logger } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
@@ -12,6 +12,10 @@ export interface HttpAppOptions {
   routes: ReadonlyArray<(app: IRouter) => void>;
   mapKnownError: (error: unknown) => HttpProblem | undefined;
   metrics: ApiMetrics;
+  /** Headers and policies every answer carries: helmet's, and CORS when configured. */
+  security: RequestHandler[];
+  /** express's `trust proxy`: which peers' X-Forwarded-For names the client. */
+  trustProxy: false | string[];
 }
 
 /**
@@ -21,16 +25,18 @@ export interface HttpAppOptions {
  * turn, so the routes sit on the app itself (no nested routers), the busiest
  * first, after one middleware; routes that take bodies parse them themselves.
  */
-export function buildHttpApp({ logger, routes, mapKnownError, metrics }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, routes, mapKnownError, metrics, security, trustProxy }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', trustProxy);
   app.use((req, res, next) => {
     assignRequestId(req, res);
     metrics.timeRequest(req, res);
     next();
   });
+  for (const handler of security) app.use(handler);
   for (const declare of routes) declare(app);
 
   app

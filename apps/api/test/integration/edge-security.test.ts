@@ -4,6 +4,7 @@
  * be fetched answered as an outage rather than the token's fault.
  */
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
 import { uniqueName } from '../../../../test/support/environment.js';
@@ -109,5 +110,32 @@ describe('CORS without CORS_ORIGINS (real PostgreSQL and Kafka)', function () {
     });
     expect(preflight.headers.get('access-control-allow-origin')).to.equal(null);
     expect(preflight.status).to.not.equal(204);
+  });
+});
+
+describe('personal data in the logs (real PostgreSQL and Kafka, every line at debug)', function () {
+  it("never writes a delivery's name, phone or e-mail, nor a payment's transaction, while orders are created, refused and read", async () => {
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const topic = await createTestTopic();
+    const api = await startApi({ KAFKA_TOPIC: topic, LOG_LEVEL: 'debug' }, { logDestination: destination });
+    const person = { name: 'Ivana Lichnaya', phone: '+79161234567', email: 'ivana.lichnaya@mail.example' };
+    const transaction = uniqueName('tx-personal');
+    try {
+      const order = { ...example, delivery: { ...(example.delivery as object), ...person }, payment: { ...(example.payment as object), transaction } };
+      const created = await call(api.url, 'POST', '/orders', { json: order, headers: { 'idempotency-key': uniqueName('pd') } });
+      expect(created.status).to.equal(201);
+      expect((await call(api.url, 'GET', `/orders/${String(created.body.order_uid)}`)).status).to.equal(200);
+      const refused = await call(api.url, 'POST', '/orders', {
+        json: { ...order, delivery: { ...order.delivery, email: `${person.name} <${person.email}>` } },
+      });
+      expect(refused.status).to.equal(422);
+    } finally {
+      await api.stop();
+      await deleteTestTopic(topic);
+    }
+    expect(lines.length, 'the API logged at debug').to.be.above(3);
+    for (const line of lines) for (const value of [...Object.values(person), transaction]) expect(line, value).to.not.include(value);
   });
 });

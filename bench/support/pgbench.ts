@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
+import { orderUpserted } from '../../apps/api/src/use-cases/order-events.js';
 import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
 import { fillPlaceholders } from '../../packages/postgres/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
@@ -68,7 +69,7 @@ export function writeReadScript(dir: string, uidPrefix: string, orders: number):
  * transaction uses and a random outbox slot, its placeholders filled in order.
  */
 export function writeCreateScript(dir: string, order: Order, slots: number): string {
-  const values = createOrderValues(order, { requestId: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293' });
+  const values = createOrderValues(orderUpserted({ order, version: 1, updatedAt: new Date(0) }, { requestId: '0193a5b4-7c1e-7a2b-9c3d-4e5f60718293' }));
   const rendered = {
     ...(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, literal(value)])) as Record<keyof typeof values, string>),
     orderUid: `('pgb-' || :client_id::text || '-' || :r::text)`,

@@ -4,6 +4,7 @@ import { anOrder } from '@order-service/domain/testing';
 import { createDatabase } from '@order-service/postgres';
 import { RedisProjectionStore } from '@order-service/projection';
 import { KnexOrderRepository } from '../../apps/api/src/adapters/knex-order-repository.js';
+import { orderEvents } from '../../apps/api/src/use-cases/order-events.js';
 import {
   call,
   createTestDatabase,
@@ -89,7 +90,7 @@ describe('the whole system: API writes through the outbox and Kafka to two proje
       await waitFor('the outbox to empty', async () => Number((await db('outbox').count({ n: '*' }))[0]?.n) === 0, { timeoutMs: 60_000 });
       await waitForZeroLag(admin, groupId, topic, 60_000);
 
-      const orders = new KnexOrderRepository(db);
+      const orders = new KnexOrderRepository(db, orderEvents);
       const cache = new RedisProjectionStore(redis, { keyPrefix, tombstoneTtlSeconds: 60 });
       const mismatches: string[] = [];
       await inParallel(uids, 16, async (uid) => {

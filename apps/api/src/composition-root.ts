@@ -33,6 +33,7 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
 import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
 import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
+import { orderEvents } from './use-cases/order-events.js';
 import { ReadOrder } from './use-cases/read-order.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
 import { SearchOrders } from './use-cases/search-orders.use-case.js';
@@ -54,7 +55,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
 
   const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
-  const orders = new KnexOrderRepository(db);
+  const orders = new KnexOrderRepository(db, orderEvents);
   const useRedis = config.cache.backend === 'redis';
   const lru = new LruOrderCache({
     maxEntries: config.cache.lruMaxEntries,

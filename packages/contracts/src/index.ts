@@ -14,5 +14,5 @@ export {
   orderUpsertedSchema,
   validateOrderEvent,
 } from './order-events.js';
-export { decodeInvalidation, encodeInvalidations, MAX_UIDS_PER_MESSAGE } from './invalidation-message.js';
+export { decodeInvalidation, encodeInvalidations, highestVersions, MAX_UIDS_PER_MESSAGE } from './invalidation-message.js';
 export type { Invalidation, InvalidationMessage } from './invalidation-message.js';

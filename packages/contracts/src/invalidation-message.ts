@@ -1,3 +1,5 @@
+import type { OrderEvent } from './order-events.js';
+
 /**
  * One message on the invalidation channel: JSON text
  * `{"uids": ["o-1", "o-2"], "versions": [3, 1]}`, where `versions[i]` is the
@@ -22,6 +24,15 @@ export interface Invalidation {
 
 /** Keeps each message a few tens of kilobytes at most (uids are at most 64 characters). */
 export const MAX_UIDS_PER_MESSAGE = 500;
+
+/** Each order of `events` once, with the highest version they carry: what an invalidation announces for them. */
+export function highestVersions(events: readonly OrderEvent[]): Map<string, number> {
+  const versions = new Map<string, number>();
+  for (const { order_uid: uid, version } of events) {
+    if (version > (versions.get(uid) ?? 0)) versions.set(uid, version);
+  }
+  return versions;
+}
 
 /** The messages announcing `versions`, in order, each within MAX_UIDS_PER_MESSAGE. */
 export function encodeInvalidations(versions: ReadonlyMap<string, number>): string[] {

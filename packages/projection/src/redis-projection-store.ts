@@ -1,9 +1,9 @@
 import type { OrderEvent } from '@order-service/contracts';
 import { ErrorReply } from 'redis';
-import { ServiceError } from '@order-service/domain';
-import { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
+import { GenerationConflict, ProjectionStoreRejected } from './projection-errors.js';
 import { toProjectionWrite } from './projection.js';
 import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+import { parseInteger, parseList, parseOutcomes, parseText, translateError, unexpectedReply } from './redis-replies.js';
 import {
   ABORT_GENERATION,
   APPLY_WRITES,
@@ -43,9 +43,6 @@ export interface RedisProjectionStoreOptions {
   maxEventsPerScript?: number;
 }
 
-/** Error replies after which the same command may succeed later. */
-const TRANSIENT_REPLIES = ['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'READONLY', 'OOM', 'CLUSTERDOWN'];
-const GENERATION_NOT_BUILDING = 'GENERATION_NOT_BUILDING';
 const SCAN_PAGE_SIZE = '1000';
 
 /**
@@ -266,56 +263,6 @@ export class RedisProjectionStore implements ProjectionStore {
       throw translateError(error, what);
     }
   }
-}
-
-function translateError(error: unknown, what: string): ServiceError {
-  if (error instanceof ServiceError) return error;
-  if (error instanceof ErrorReply) {
-    if (error.message.startsWith(GENERATION_NOT_BUILDING)) {
-      return new GenerationConflict(error.message.slice(GENERATION_NOT_BUILDING.length + 1), { cause: error });
-    }
-    if (TRANSIENT_REPLIES.some((prefix) => error.message.startsWith(prefix))) {
-      return new ProjectionStoreUnavailable(`Redis refused ${what} for now: ${error.message}`, { cause: error });
-    }
-    return new ProjectionStoreRejected(`Redis rejected ${what}: ${error.message}`, { cause: error });
-  }
-  // Anything else comes from the connection: closed, lost, timed out.
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProjectionStoreUnavailable(`Redis unavailable for ${what}: ${message}`, { cause: error });
-}
-
-function unexpectedReply(what: string, reply: unknown): ProjectionStoreRejected {
-  return new ProjectionStoreRejected(`unexpected Redis reply to ${what}: ${JSON.stringify(reply)}`);
-}
-
-function parseOutcomes(reply: unknown, expected: number): ApplyOutcome[] {
-  return parseList(reply, expected, APPLY_WRITES.name).map((outcome) => {
-    if (outcome === 1) return 'applied';
-    if (outcome === 0) return 'stale';
-    throw unexpectedReply(APPLY_WRITES.name, reply);
-  });
-}
-
-/** An array reply, of `length` items unless null. */
-function parseList(reply: unknown, length: number | null, what: string): unknown[] {
-  if (!Array.isArray(reply) || (length !== null && reply.length !== length)) throw unexpectedReply(what, reply);
-  return reply as unknown[];
-}
-
-/** A bulk string, which a client with a Buffer type mapping returns as a Buffer. */
-function parseText(value: unknown, what: string): string {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  throw unexpectedReply(what, value);
-}
-
-/** An integer reply, or an integer held in a string (versions, generation pointers). */
-function parseInteger(value: unknown, what: string): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  const text = typeof value === 'number' ? '' : parseText(value, what);
-  const number = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(number)) throw unexpectedReply(what, value);
-  return number;
 }
 
 function formatGeneration(generation: number): string {

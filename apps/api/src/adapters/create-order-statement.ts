@@ -1,7 +1,5 @@
-import type { Order } from '@order-service/domain';
+import type { OrderUpserted } from '@order-service/contracts';
 import { OUTBOX_CHANNEL, outboxSlotOf, upsertPayloadAround } from '../outbox/knex-outbox.js';
-import { orderUpserted } from '../use-cases/order-events.js';
-import type { WriteContext } from '../use-cases/order-repository.js';
 
 /**
  * Creating an order is one statement: take the tombstone of an earlier
@@ -71,16 +69,20 @@ export interface CreateOrderValues {
   channel: string;
 }
 
-/** The placeholders' values for creating `order` (canonical, rules checked); throws EventEncodeError for an event that could not be published. */
-export function createOrderValues(order: Order, context: WriteContext): CreateOrderValues {
-  const [payloadHead, payloadTail] = upsertPayloadAround(orderUpserted({ order, version: 1, updatedAt: new Date(0) }, context));
+/**
+ * The placeholders' values for creating the order `upsert` carries (canonical,
+ * rules checked); its version and time are placeholders the statement fills.
+ * Throws EventEncodeError for an event that could not be published.
+ */
+export function createOrderValues(upsert: OrderUpserted): CreateOrderValues {
+  const [payloadHead, payloadTail] = upsertPayloadAround(upsert);
   return {
-    document: JSON.stringify(order),
-    orderUid: order.order_uid,
-    slot: outboxSlotOf(order.order_uid),
+    document: JSON.stringify(upsert.order),
+    orderUid: upsert.order_uid,
+    slot: outboxSlotOf(upsert.order_uid),
     payloadHead,
     payloadTail,
-    requestId: context.requestId,
+    requestId: upsert.request_id,
     channel: OUTBOX_CHANNEL,
   };
 }

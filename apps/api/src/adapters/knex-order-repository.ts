@@ -3,18 +3,20 @@ import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
 import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
-import { orderDeleted, orderUpserted } from '../use-cases/order-events.js';
-import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext } from '../use-cases/order-repository.js';
+import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext, WriteEvents } from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
 import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
 export class KnexOrderRepository implements OrderRepository {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly events: WriteEvents,
+  ) {}
 
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
-    const bindings = createOrderBindings(createOrderValues(order, context));
+    const bindings = createOrderBindings(createOrderValues(this.events.upserted({ order, version: 1, updatedAt: new Date(0) }, context)));
     const insert = async (db: Knex | Knex.Transaction): Promise<VersionedOrder> => {
       const row = (await runNamed<{ version: number; updated_at: Date }>(db, CREATE_ORDER, bindings))[0];
       if (!row) throw new OrderAlreadyExists(order.order_uid);
@@ -65,7 +67,7 @@ export class KnexOrderRepository implements OrderRepository {
         await trx('items').insert(itemRows(order));
       }
       const stored: VersionedOrder = { order, version: row.version, updatedAt: row.updated_at };
-      await appendToOutbox(trx, orderUpserted(stored, context));
+      await appendToOutbox(trx, this.events.upserted(stored, context));
       return { created, stored };
     }).catch(async (error: unknown) => {
       if (error instanceof ConcurrentCreate) return this.replace(order, expected, context);
@@ -90,7 +92,7 @@ export class KnexOrderRepository implements OrderRepository {
       await trx('idempotency_keys')
         .whereRaw(`response_headers ->> 'Location' = ?`, [`/orders/${encodeURIComponent(orderUid)}`])
         .delete();
-      await appendToOutbox(trx, orderDeleted(orderUid, version, deletedAt, context));
+      await appendToOutbox(trx, this.events.deleted(orderUid, version, deletedAt, context));
       return { version };
     });
   }

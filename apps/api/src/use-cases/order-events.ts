@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { SCHEMA_VERSION, type OrderDeleted, type OrderUpserted } from '@order-service/contracts';
 import type { VersionedOrder } from '@order-service/domain';
-import type { WriteContext } from './order-repository.js';
+import type { WriteContext, WriteEvents } from './order-repository.js';
 
 /** The event a create or replace publishes: the whole order at its new version. */
 export function orderUpserted({ order, version, updatedAt }: VersionedOrder, context: WriteContext): OrderUpserted {
@@ -29,3 +29,6 @@ export function orderDeleted(orderUid: string, version: number, deletedAt: Date,
     request_id: context.requestId,
   };
 }
+
+/** The events every write records, for the repository. */
+export const orderEvents: WriteEvents = { upserted: orderUpserted, deleted: orderDeleted };

@@ -1,8 +1,19 @@
+import type { OrderDeleted, OrderUpserted } from '@order-service/contracts';
 import type { Order, VersionedOrder } from '@order-service/domain';
 
 /** What a write knows about the request that caused it; it travels with the write's event. */
 export interface WriteContext {
   requestId: string | null;
+}
+
+/**
+ * Makes the event of each write (see order-events.ts). The repository asks
+ * for it inside the write's transaction, once the write learned its version
+ * and time; it records the event, it does not make it.
+ */
+export interface WriteEvents {
+  upserted(stored: VersionedOrder, context: WriteContext): OrderUpserted;
+  deleted(orderUid: string, version: number, deletedAt: Date, context: WriteContext): OrderDeleted;
 }
 
 /** The versions a write accepts the stored order to be at: those `If-Match` names (at least one), or any existing version (`If-Match: *`). */

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Order } from '@order-service/domain';
 import { anOrder } from '@order-service/domain/testing';
 import { KnexOrderRepository } from '../../src/adapters/knex-order-repository.js';
+import { orderEvents } from '../../src/use-cases/order-events.js';
 import { createPrivateDatabase, type PrivateDatabase } from '../support/outbox-fixtures.js';
 
 describe('orders repository under concurrent writers (real PostgreSQL)', () => {
@@ -14,7 +15,7 @@ describe('orders repository under concurrent writers (real PostgreSQL)', () => {
 
   before(async () => {
     database = await createPrivateDatabase('it-order-repository');
-    repository = new KnexOrderRepository(database.db);
+    repository = new KnexOrderRepository(database.db, orderEvents);
   });
   after(async () => {
     await database?.drop();
@@ -47,7 +48,7 @@ describe('orders repository under concurrent writers (real PostgreSQL)', () => {
       // until the write has come to wait on the order's row, then commits.
       let written: Promise<{ version: number }> | undefined;
       await database.db.transaction(async (trx: Knex.Transaction) => {
-        const deleted = await new KnexOrderRepository(trx).delete(order.order_uid, undefined, context);
+        const deleted = await new KnexOrderRepository(trx, orderEvents).delete(order.order_uid, undefined, context);
         expect(deleted.version).to.equal(3);
         written = write(order);
         await waitersOnLocks(1);

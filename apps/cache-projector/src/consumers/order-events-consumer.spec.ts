@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
-import { highestVersions } from './order-events-consumer.js';
+import { highestVersions } from '@order-service/contracts';
 
 describe('highestVersions', () => {
   it('names each order once, with the highest version among the events', () => {

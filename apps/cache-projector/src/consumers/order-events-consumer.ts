@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
-import type { OrderEvent } from '@order-service/contracts';
+import { highestVersions } from '@order-service/contracts';
 import { readOrderBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
-import type { ProjectorCounters } from './projector-counters.js';
+import { oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
 
 export interface OrderEventsConsumerOptions {
   kafka: KafkaJS.Kafka;
@@ -292,22 +292,6 @@ export class OrderEventsConsumer {
   }
 }
 
-/** Each order once, with the highest version the events carry. */
-export function highestVersions(events: readonly OrderEvent[]): Map<string, number> {
-  const versions = new Map<string, number>();
-  for (const { order_uid: uid, version } of events) {
-    if (version > (versions.get(uid) ?? 0)) versions.set(uid, version);
-  }
-  return versions;
-}
-
 function partitionKey({ topic, partition }: TopicPartition): string {
   return `${topic}:${partition}`;
-}
-
-/** How long ago the earliest of `events` happened, by the clock of this process; null for none. */
-function oldestEventAgeMs(events: readonly OrderEvent[]): number | null {
-  let oldest = Number.POSITIVE_INFINITY;
-  for (const event of events) oldest = Math.min(oldest, Date.parse(event.occurred_at));
-  return Number.isFinite(oldest) ? Math.max(0, Date.now() - oldest) : null;
 }

@@ -1,3 +1,5 @@
+import type { OrderEvent } from '@order-service/contracts';
+
 /** What one applied batch did, as the consumer reports it. */
 export interface BatchReport {
   readonly topic: string;
@@ -102,4 +104,11 @@ export class ProjectorCounters {
   forgetPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     for (const { topic, partition } of partitions) this.#lag.delete(`${topic}:${partition}`);
   }
+}
+
+/** How long ago the earliest of `events` happened, by the clock of this process; null for none. */
+export function oldestEventAgeMs(events: readonly OrderEvent[]): number | null {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const event of events) oldest = Math.min(oldest, Date.parse(event.occurred_at));
+  return Number.isFinite(oldest) ? Math.max(0, Date.now() - oldest) : null;
 }

@@ -45,9 +45,9 @@ module.exports = {
     },
     {
       name: 'leaf-packages-stand-alone',
-      comment: 'postgres, runtime and dev-issuer import no other package of the workspace.',
+      comment: 'postgres, runtime, metrics and dev-issuer import no other package of the workspace.',
       severity: 'error',
-      from: { path: '^packages/(postgres|runtime|dev-issuer)/src', pathNot: TESTS },
+      from: { path: '^packages/(postgres|runtime|metrics|dev-issuer)/src', pathNot: TESTS },
       to: { path: '^(packages|apps|infra)/', pathNot: '^packages/$1/src' },
     },
     {

@@ -2,18 +2,8 @@ import type { Delivery, Item, Order, Payment, VersionedOrder } from '@order-serv
 import { canonicalOrder } from '../use-cases/canonical-order.js';
 
 /** One row of the search/read query: the order's columns with its parts aggregated as JSON. */
-export interface OrderRow {
-  order_uid: string;
-  track_number: string;
-  entry: string;
-  locale: string;
-  internal_signature: string;
-  customer_id: string;
-  delivery_service: string;
-  shard_key: string;
-  sm_id: number;
+export interface OrderRow extends Omit<Order, 'date_created' | 'delivery' | 'payment' | 'items'> {
   date_created: Date;
-  oof_shard: number;
   version: number;
   updated_at: Date;
   delivery: Delivery & { order_uid?: string };

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { Router as createRouter } from 'express';
-import { LATENCY_BUCKETS, prometheus, SeriesHistogram, type MetricsRegistry } from '@order-service/runtime';
+import { LATENCY_BUCKETS, prometheus, SeriesHistogram, type MetricsRegistry } from '@order-service/metrics';
 import type { ReadTier } from '../use-cases/order-reader.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
-import { probeReadiness, type MetricsRegistry, type ReadinessCheck } from '@order-service/runtime';
+import type { MetricsRegistry } from '@order-service/metrics';
+import { probeReadiness, type ReadinessCheck } from '@order-service/runtime';
 
 /** The projector's only HTTP surface: liveness, readiness and metrics. */
 export function buildHttpApp({ readiness, metrics }: { readiness: readonly ReadinessCheck[]; metrics: MetricsRegistry }): Express {

@@ -1,4 +1,4 @@
-import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/runtime';
+import { LATENCY_BUCKETS, prometheus, type MetricsRegistry } from '@order-service/metrics';
 import type { BatchReport, ProjectorCounters } from '../consumers/projector-counters.js';
 
 /** From tens of milliseconds (a healthy pipeline) to minutes (a backlog after an outage or a replay). */

@@ -1,0 +1,3 @@
+export { createMetricsRegistry, LATENCY_BUCKETS, prometheus } from './metrics.js';
+export type { MetricsRegistry } from './metrics.js';
+export { HistogramSeries, SeriesHistogram } from './series-histogram.js';

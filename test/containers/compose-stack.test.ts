@@ -76,6 +76,13 @@ async function psql(sql: string): Promise<string> {
   return podman('exec', postgres.name, 'psql', '-U', 'postgres', '-d', 'orders', '-tAc', sql);
 }
 
+/** A staff token signed with the keys of the stack's issuer service, as `docker compose exec issuer` would print it. */
+async function issuerToken(): Promise<string> {
+  const [issuer] = (await projectContainers()).filter((c) => c.service === 'issuer');
+  if (!issuer) throw new Error('no issuer container');
+  return podman('exec', issuer.name, 'node', '--conditions=source', '--import', 'tsx', 'scripts/token.ts', '--key-file', '/home/node/keys.json');
+}
+
 describe('the containers: images from the Dockerfiles, the compose stack under podman', function () {
   this.timeout(15 * 60_000);
   let base: string;
@@ -83,6 +90,10 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
   const example = JSON.parse(readFileSync(`${ROOT}docs/examples/order.example.json`, 'utf8')) as Record<string, unknown>;
   const customer = `ct-${Date.now().toString(36)}`;
   let uid = '';
+  let token = '';
+  /** A request to the load balancer with the issuer's token. */
+  const api = (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } });
 
   before(async () => {
     const port = await freePort();
@@ -120,7 +131,7 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     const of = (service: string): Container[] => all.filter((c) => c.service === service);
     expect(of('api'), 'API replicas').to.have.length(2);
     expect(of('cache-projector'), 'projector workers').to.have.length(2);
-    for (const service of ['postgres', 'redis', 'redpanda', 'api', 'cache-projector', 'lb']) {
+    for (const service of ['postgres', 'redis', 'redpanda', 'issuer', 'api', 'cache-projector', 'lb']) {
       for (const c of of(service)) expect([c.name, c.state, c.health]).to.deep.equal([c.name, 'running', 'healthy']);
     }
     for (const job of ['migrator', 'topic-init']) {
@@ -132,7 +143,9 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
   });
 
   it('serves an order through the load balancer: create, read from a cache, replace, search, delete', async () => {
-    const created = await fetch(`${base}/orders`, {
+    expect((await fetch(`${base}/orders/none`)).status, 'without a token').to.equal(401);
+    token = await issuerToken();
+    const created = await api('/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...example, customer_id: customer }),
@@ -144,13 +157,13 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     let cacheStatus = '';
     for (let i = 0; i < 60 && !/; hit; detail=(lru|redis)/.test(cacheStatus); i++) {
       if (i > 0) await sleep(500);
-      const read = await fetch(`${base}/orders/${uid}`);
+      const read = await api(`/orders/${uid}`);
       expect(read.status).to.equal(200);
       cacheStatus = read.headers.get('cache-status') ?? '';
     }
     expect(cacheStatus).to.match(/; hit; detail=(lru|redis)/);
 
-    const replaced = await fetch(`${base}/orders/${uid}`, {
+    const replaced = await api(`/orders/${uid}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', 'if-match': '"v1"' },
       body: JSON.stringify({ ...example, customer_id: customer, order_uid: uid, shard_key: '7' }),
@@ -158,19 +171,19 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     expect(replaced.status, await replaced.clone().text()).to.equal(200);
     expect(replaced.headers.get('etag')).to.equal('"v2"');
 
-    const search = await fetch(`${base}/orders?customer_id=${customer}`);
+    const search = await api(`/orders?customer_id=${customer}`);
     expect(search.status).to.equal(200);
     const { items } = (await search.json()) as { items: { order_uid: string; shard_key: string }[] };
     expect(items.map((o) => [o.order_uid, o.shard_key])).to.deep.equal([[uid, '7']]);
 
-    const deleted = await fetch(`${base}/orders/${uid}`, { method: 'DELETE', headers: { 'if-match': '"v2"' } });
+    const deleted = await api(`/orders/${uid}`, { method: 'DELETE', headers: { 'if-match': '"v2"' } });
     expect(deleted.status).to.equal(204);
     // The replica that took the delete answers 404 at once; the other one once
     // the projector's invalidation (or its LRU's 5 s TTL) drops its copy.
     const after: number[] = [];
     for (let i = 0; i < 40 && after.slice(-4).join() !== '404,404,404,404'; i++) {
       if (i > 0) await sleep(250);
-      after.push((await fetch(`${base}/orders/${uid}`)).status);
+      after.push((await api(`/orders/${uid}`)).status);
     }
     expect(after.slice(-4)).to.deep.equal([404, 404, 404, 404]);
   });
@@ -194,7 +207,7 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     await containers({ ...env, SEED_COUNT: '25' }, 'seed', '25');
     expect(Number(await psql('select count(*) from orders')) - before).to.equal(25);
     const seeded = await psql(`select order_uid from orders where customer_id <> '${customer}' order by date_created desc limit 1`);
-    const read = await fetch(`${base}/orders/${seeded}`);
+    const read = await api(`/orders/${seeded}`);
     expect(read.status).to.equal(200);
   });
 
@@ -204,10 +217,10 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     await podman('stop', '--time', '20', first.name);
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const response = await fetch(`${base}/orders?customer_id=${customer}`);
+      const response = await api(`/orders?customer_id=${customer}`);
       statuses.push(response.status);
     }
-    const created = await fetch(`${base}/orders`, {
+    const created = await api('/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...example, customer_id: customer }),

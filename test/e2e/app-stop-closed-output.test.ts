@@ -38,6 +38,7 @@ describe('an app whose stdout reader has died still stops on SIGTERM (real proce
           NODE_ENV: 'test',
           LOG_LEVEL: 'info',
           [app.portVariable]: String(port),
+          ADMIN_PORT: String(port + 1),
           SHUTDOWN_DEADLINE_MS: String(deadlineMs),
           DATABASE_URL: testEnvironment.databaseUrl,
           REDIS_URL: testEnvironment.redisUrl,

@@ -99,6 +99,7 @@ describe('./scripts/up in a terminal, stopped with Ctrl-C (real processes)', fun
         KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
         PORT: String(apiPort),
         PROJECTOR_PORT: String(apiPort + 1),
+        ADMIN_PORT: String(apiPort + 2),
         DATABASE_URL: testEnvironment.databaseUrl,
         REDIS_URL: testEnvironment.redisUrl,
         REDIS_KEY_PREFIX: uniqueName('up-tty'),

@@ -33,11 +33,13 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
   // Ports of their own, so a system already running here (or another run of this test) cannot answer for these apps.
   const apiPort = 20_000 + Math.floor(Math.random() * 9_000);
   const projectorPort = apiPort + 1;
+  const adminPort = apiPort + 2;
   const env = {
     ...process.env,
     RUN_DIR: runDir,
     PORT: String(apiPort),
     PROJECTOR_PORT: String(projectorPort),
+    ADMIN_PORT: String(adminPort),
     DATABASE_URL: testEnvironment.databaseUrl,
     REDIS_URL: testEnvironment.redisUrl,
     REDIS_KEY_PREFIX: uniqueName('up'),
@@ -60,7 +62,7 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     writeFileSync(join(runDir, 'cache-projector.pid'), `${unrelatedPid} 1\n`);
 
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.equal(200);
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
     // The README's curl: without a token 401, with one from ./scripts/token (the development issuer up runs) 200.
     const orders = `http://127.0.0.1:${apiPort}/orders?limit=1`;
@@ -77,7 +79,7 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     for (const pid of started) expect(isRunning(pid)).to.equal(false);
     expect(isRunning(unrelatedPid), 'the unrelated process is left alone').to.equal(true);
     expect(unrelated.exitCode).to.equal(null);
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.be.a('string');
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.be.a('string');
     // The servers the tests run on were not started by up, so down left them running.
     const kafkaPort = Number((testEnvironment.kafkaBrokers[0] ?? '127.0.0.1:9092').split(':')[1]);

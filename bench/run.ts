@@ -13,6 +13,7 @@ import { parseBenchOptions, usage, UsageError, type BenchOptions, type SuiteName
 import { progress } from './support/progress-log.js';
 import { renderConsoleSummary, renderReport, verdictOf, type RowReport } from './support/report.js';
 import { ROOT } from './support/workspace.js';
+import { authReadsBench } from './suites/auth-reads.bench.js';
 import { getReadsBench } from './suites/get-reads.bench.js';
 import { postOrdersBench } from './suites/post-orders.bench.js';
 import { projectionLagBench } from './suites/projection-lag.bench.js';
@@ -22,6 +23,7 @@ import { scaleOutBench } from './suites/scale-out.bench.js';
 
 const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowReport[]>> = {
   get: getReadsBench,
+  auth: authReadsBench,
   post: postOrdersBench,
   lag: projectionLagBench,
   projector: projectorThroughputBench,

@@ -97,7 +97,7 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
       progress(`  run ${run + 1}/${options.runs}`);
       runs.push(await pacedRun(options.durationSeconds));
     }
-    const metrics = await scrapeMetrics(`${api.url}/metrics`);
+    const metrics = await scrapeMetrics(`${api.adminUrl}/metrics`);
     const publishLatency = histogramMeans(metrics, /publish/);
     const published = sampleSum(metrics, 'outbox_published_total');
     await Promise.all([api.child.stop(), projector.child.stop()]);

@@ -73,8 +73,9 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
     args: ['-p', context.tmpDir, '-e', join(context.tmpDir, 'error.log'), '-c', config],
     cores: ANY_CORE,
   });
-  await waitForReady(nginx, `http://127.0.0.1:${onePort}/readyz`);
-  await waitForReady(nginx, `http://127.0.0.1:${twoPort}/readyz`);
+  // Through nginx to an API replica (/readyz is on the replicas' admin ports, which nginx does not proxy).
+  await waitForReady(nginx, `http://127.0.0.1:${onePort}/healthz`);
+  await waitForReady(nginx, `http://127.0.0.1:${twoPort}/healthz`);
 
   const paths = seededPaths(uidPrefix, count, Math.min(2000, count * 2));
   const watch = new Map([

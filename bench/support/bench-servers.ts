@@ -29,12 +29,21 @@ export interface ApiVariant {
   cpuProfileDir?: string;
   /** Without access control (AUTH_REQUIRED=false, development mode): the baseline of the auth rows. */
   withoutAuth?: boolean;
+  /** Both rate limits (per subject and per address); absent, the limiter is off (0). */
+  rateLimit?: string;
+  /** AUTH_TOKEN_CACHE_MAX_ENTRIES. */
+  tokenCacheEntries?: number;
 }
 
 export interface RunningServer {
   child: BenchChild;
   url: string;
   port: number;
+}
+
+/** An API: its public port, and the admin port with /readyz and /metrics. */
+export interface RunningApi extends RunningServer {
+  adminUrl: string;
 }
 
 /** A port nothing listens on right now, on loopback. */
@@ -67,14 +76,19 @@ export async function waitForReady(child: BenchChild, url: string, timeoutMs = 6
 }
 
 /** The compiled API (apps/api/dist/main.js) as production runs it, configured through its environment. */
-export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningServer> {
+export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningApi> {
   const port = await freePort();
+  const adminPort = await freePort();
   const env: Record<string, string> = {
     ...benchAuth().apiEnv,
     NODE_ENV: variant.withoutAuth ? 'development' : 'production',
     ...(variant.withoutAuth && { AUTH_REQUIRED: 'false' }),
+    RATE_LIMIT_PER_SUBJECT: variant.rateLimit ?? '0',
+    RATE_LIMIT_PER_ADDRESS: variant.rateLimit ?? '0',
+    ...(variant.tokenCacheEntries !== undefined && { AUTH_TOKEN_CACHE_MAX_ENTRIES: String(variant.tokenCacheEntries) }),
     HOST: '127.0.0.1',
     PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     DATABASE_URL: stack.databaseUrl,
     DATABASE_MIGRATE_ON_START: 'false',
     KAFKA_BROKERS: stack.brokers.join(','),
@@ -98,8 +112,9 @@ export async function startApi(children: ChildProcesses, stack: BenchStack, vari
     cores: variant.cores ?? SERVER_CORES,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForReady(child, `${url}/readyz`);
-  return { child, url, port };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitForReady(child, `${adminUrl}/readyz`);
+  return { child, url, port, adminUrl };
 }
 
 export interface ProjectorVariant {

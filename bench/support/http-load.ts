@@ -13,6 +13,8 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Paths to cycle through; each connection starts at a different offset so no two ask for the same order together. */
   paths?: readonly string[];
+  /** Bearer tokens to cycle through with the paths (one per request in turn) instead of the suite's one token. */
+  tokens?: readonly string[];
   /** Requests per second, sent open-loop at even intervals (see runPacedLoad); unpaced (autocannon, closed-loop) when absent. */
   overallRate?: number;
   /** Called with each response's status and body (autocannon then reads bodies). */
@@ -59,8 +61,11 @@ export async function runLoad(given: LoadSpec): Promise<LoadResult> {
   }
   const paths = spec.paths && spec.paths.length > 0 ? spec.paths : undefined;
   let connectionIndex = 0;
-  const requestOf = (path: string): autocannon.Request => ({
+  const tokens = spec.tokens && spec.tokens.length > 0 ? spec.tokens : undefined;
+  const headers = { ...(spec.body !== undefined && { 'content-type': 'application/json' }), ...spec.headers };
+  const requestOf = (path: string, index: number): autocannon.Request => ({
     path,
+    ...(tokens && { headers: { ...headers, authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` } }),
     ...(spec.onResponse && { onResponse: (status: number, body: string) => spec.onResponse?.(status, body) }),
   });
   const options: autocannon.Options = {
@@ -69,13 +74,16 @@ export async function runLoad(given: LoadSpec): Promise<LoadResult> {
     duration: spec.durationSeconds,
     method: spec.method ?? 'GET',
     ...(spec.body !== undefined && { body: spec.body }),
-    headers: { ...(spec.body !== undefined && { 'content-type': 'application/json' }), ...spec.headers },
-    requests: [requestOf(paths?.[0] ?? new URL(spec.url).pathname)],
+    headers,
+    requests: [requestOf(paths?.[0] ?? new URL(spec.url).pathname, 0)],
     ...(paths && {
       setupClient: (client: autocannon.Client) => {
         const offset = Math.floor((connectionIndex * paths.length) / spec.connections) % paths.length;
         connectionIndex += 1;
-        client.setRequests([...paths.slice(offset), ...paths.slice(0, offset)].map(requestOf));
+        const ordered = [...paths.slice(offset), ...paths.slice(0, offset)];
+        // With tokens, as many requests as it takes for every token to come round once per connection.
+        const count = tokens ? Math.max(ordered.length, tokens.length) : ordered.length;
+        client.setRequests(Array.from({ length: count }, (_, i) => requestOf(ordered[i % ordered.length] ?? '/', offset + i)));
       },
     }),
     timeout: 10,

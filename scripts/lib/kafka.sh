@@ -1,8 +1,16 @@
 # A single-node Apache Kafka broker in KRaft mode, fetched from Maven Central.
+# The libraries are shared; each port's broker keeps its configuration, data,
+# log and pid file in a folder of its own, so brokers on two ports never clash.
 # shellcheck shell=bash
+source "$ROOT/scripts/lib/processes.sh"
 KAFKA_HOME="$LOCAL/kafka"
-KAFKA_PORT="${KAFKA_BROKERS##*:}"
-KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
+
+kafka_use_port() { # port: the broker the functions below act on
+  KAFKA_PORT=$1
+  KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
+  KAFKA_DIR="$KAFKA_HOME/broker-$KAFKA_PORT"
+}
+kafka_use_port "${KAFKA_BROKERS##*:}"
 
 kafka_fetch() {
   local want
@@ -18,42 +26,36 @@ kafka_fetch() {
 }
 
 kafka_configure() {
-  mkdir -p "$KAFKA_HOME/data"
-  sed -e "s#@DATA@#$KAFKA_HOME/data#" -e "s#@PORT@#$KAFKA_PORT#" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" \
-    "$ROOT/infra/kafka/server.properties" >"$KAFKA_HOME/server.properties"
-  cp "$ROOT/infra/kafka/log4j2.properties" "$KAFKA_HOME/log4j2.properties"
-  if [ ! -f "$KAFKA_HOME/data/meta.properties" ]; then
-    java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$KAFKA_HOME" \
-      kafka.tools.StorageTool format --ignore-formatted \
-      -t "$(java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$KAFKA_HOME" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
-      -c "$KAFKA_HOME/server.properties" >/dev/null || die "could not format Kafka storage"
+  # The broker on 9092 kept its data in .local/kafka/data before brokers had folders of their own.
+  if [ "$KAFKA_PORT" = 9092 ] && [ -d "$KAFKA_HOME/data" ] && [ ! -d "$KAFKA_DIR" ]; then
+    mkdir -p "$KAFKA_DIR" && mv "$KAFKA_HOME/data" "$KAFKA_DIR/data"
   fi
-}
-
-kafka_running() {
-  [ -f "$KAFKA_HOME/kafka.pid" ] && kill -0 "$(cat "$KAFKA_HOME/kafka.pid")" 2>/dev/null
+  mkdir -p "$KAFKA_DIR/data"
+  sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$KAFKA_PORT#" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" \
+    "$ROOT/infra/kafka/server.properties" >"$KAFKA_DIR/server.properties"
+  cp "$ROOT/infra/kafka/log4j2.properties" "$KAFKA_DIR/log4j2.properties"
+  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
+    java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" \
+      kafka.tools.StorageTool format --ignore-formatted \
+      -t "$(java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
+      -c "$KAFKA_DIR/server.properties" >/dev/null || die "could not format Kafka storage"
+  fi
 }
 
 kafka_start() {
   if tcp_open 127.0.0.1 "$KAFKA_PORT"; then return 0; fi
   kafka_fetch
   kafka_configure
-  log "starting Kafka (KRaft) on 127.0.0.1:$KAFKA_PORT"
-  nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$KAFKA_HOME" \
-    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_HOME/server.properties" \
-    >"$KAFKA_HOME/stdout.log" 2>&1 &
-  echo $! >"$KAFKA_HOME/kafka.pid"
+  log "starting Kafka (KRaft) on 127.0.0.1:$KAFKA_PORT, data in ${KAFKA_DIR#"$ROOT"/}"
+  # A session of its own: a Ctrl-C to the terminal that started it does not reach it; scripts/down stops it.
+  setsid nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" \
+    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    >"$KAFKA_DIR/stdout.log" 2>&1 </dev/null &
+  write_pid_file "$KAFKA_DIR/kafka.pid" $! || die "Kafka exited at once; see $KAFKA_DIR/stdout.log"
   wait_tcp 127.0.0.1 "$KAFKA_PORT" 90 Kafka
 }
 
-kafka_stop() {
-  kafka_running || return 0
-  local pid
-  pid="$(cat "$KAFKA_HOME/kafka.pid")"
-  kill "$pid" 2>/dev/null
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$KAFKA_HOME/kafka.pid"
-  log "kafka stopped"
+kafka_stop() { # [--now]: the broker this checkout started on KAFKA_PORT, if it still runs
+  stop_tracked "$KAFKA_DIR/kafka.pid" "kafka on port $KAFKA_PORT" 30 "$@"
 }

@@ -130,7 +130,7 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
     const of = (service: string): Container[] => all.filter((c) => c.service === service);
     expect(of('api'), 'API replicas').to.have.length(2);
     expect(of('cache-projector'), 'projector workers').to.have.length(2);
-    for (const service of ['postgres', 'redis', 'redpanda', 'api', 'cache-projector', 'lb']) {
+    for (const service of ['postgres', 'redis', 'redpanda', 'issuer', 'api', 'cache-projector', 'lb']) {
       for (const c of of(service)) expect([c.name, c.state, c.health]).to.deep.equal([c.name, 'running', 'healthy']);
     }
     for (const job of ['migrator', 'topic-init']) {
@@ -145,7 +145,7 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
   });
 
   it('serves an order through the load balancer: create, read from a cache, replace, search, delete', async () => {
-    const created = await api(`/orders`, {
+    const created = await api('/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...example, customer_id: customer }),
@@ -220,7 +220,7 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
       const response = await api(`/orders?customer_id=${customer}`);
       statuses.push(response.status);
     }
-    const created = await api(`/orders`, {
+    const created = await api('/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...example, customer_id: customer }),

@@ -185,7 +185,7 @@ describe('cache tiers across processes: LRU, Redis, PostgreSQL (real servers)', 
       // The relay of `writer` published before it stopped; a fresh lru-mode API reads the topic.
       const lru = await startApi({ KAFKA_TOPIC: topic, DATABASE_URL: database.url, CACHE_BACKEND: 'lru' });
       try {
-        await eventually('readiness', async () => ((await call(lru.url, 'GET', '/readyz')).status === 200 ? true : undefined));
+        await eventually('readiness', async () => ((await call(lru.adminUrl, 'GET', '/readyz')).status === 200 ? true : undefined));
         const read = await eventually('an LRU hit', async () => {
           const res = await call(lru.url, 'GET', `/orders/${order.order_uid}`);
           return res.headers.get('cache-status') === 'order-service; hit; detail=lru' ? res : undefined;

@@ -342,7 +342,7 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     expect(projector.kafka.brokers).to.deep.equal(api.kafka.brokers);
 
     // Healthchecks probe the ports the apps listen on.
-    expect(argv(service('api').healthcheck?.test).join(' ')).to.include(`:${api.http.port}/readyz`);
+    expect(argv(service('api').healthcheck?.test).join(' ')).to.include(`:${api.admin.port}/readyz`);
     expect(argv(service('cache-projector').healthcheck?.test).join(' ')).to.include(`:${projector.http.port}/readyz`);
   });
 

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,16 @@ import { expect } from 'chai';
 import { testEnvironment, uniqueName } from '../support/environment.js';
 
 const run = promisify(execFile);
+
+/** Whether the process runs; a zombie (ended, not yet reaped by its new parent) does not. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
 const root = new URL('../../', import.meta.url).pathname;
 
 async function status(url: string): Promise<number | string> {
@@ -23,11 +33,13 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
   // Ports of their own, so a system already running here (or another run of this test) cannot answer for these apps.
   const apiPort = 20_000 + Math.floor(Math.random() * 9_000);
   const projectorPort = apiPort + 1;
+  const adminPort = apiPort + 2;
   const env = {
     ...process.env,
     RUN_DIR: runDir,
     PORT: String(apiPort),
     PROJECTOR_PORT: String(projectorPort),
+    ADMIN_PORT: String(adminPort),
     DATABASE_URL: testEnvironment.databaseUrl,
     REDIS_URL: testEnvironment.redisUrl,
     REDIS_KEY_PREFIX: uniqueName('up'),
@@ -40,9 +52,17 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     rmSync(runDir, { recursive: true, force: true });
   });
 
-  it('brings both apps to /readyz 200, and down stops them and only them', async () => {
+  it('brings both apps to /readyz 200 past pid files left holding an unrelated live pid, and down stops them and only them', async () => {
+    // A stale pid file whose pid the kernel has given to another process: in the old format (a pid alone), and
+    // with a start time that is not that process's.
+    const unrelated = spawn('sleep', ['600'], { stdio: 'ignore' });
+    after(() => unrelated.kill('SIGKILL'));
+    const unrelatedPid = unrelated.pid ?? 0;
+    writeFileSync(join(runDir, 'api.pid'), `${unrelatedPid}\n`);
+    writeFileSync(join(runDir, 'cache-projector.pid'), `${unrelatedPid} 1\n`);
+
     await run(join(root, 'scripts/up'), ['--detach'], { env, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.equal(200);
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.equal(200);
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.equal(200);
     // The README's curl: without a token 401, with one from ./scripts/token (the development issuer up runs) 200.
     const orders = `http://127.0.0.1:${apiPort}/orders?limit=1`;
@@ -51,13 +71,15 @@ describe('./scripts/up --detach and ./scripts/down (real processes)', function (
     const { stdout: token } = await run(join(root, 'scripts/token'), [], { env, cwd: root });
     const withToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `authorization: Bearer ${token.trim()}`, orders]);
     expect(withToken.stdout).to.equal('200');
-    const apiPid = Number(readFileSync(join(runDir, 'api.pid'), 'utf8'));
-    const projectorPid = Number(readFileSync(join(runDir, 'cache-projector.pid'), 'utf8'));
-    const issuerPid = Number(readFileSync(join(runDir, 'dev-issuer.pid'), 'utf8'));
+    const pidIn = (name: string): number => Number(readFileSync(join(runDir, `${name}.pid`), 'utf8').split(' ')[0]);
+    const started = [pidIn('api'), pidIn('cache-projector'), pidIn('dev-issuer')];
+    expect(started).not.to.include(unrelatedPid);
 
     await run(join(root, 'scripts/down'), [], { env, cwd: root });
-    for (const pid of [apiPid, projectorPid, issuerPid]) expect(() => process.kill(pid, 0)).to.throw();
-    expect(await status(`http://127.0.0.1:${apiPort}/readyz`)).to.be.a('string');
+    for (const pid of started) expect(isRunning(pid)).to.equal(false);
+    expect(isRunning(unrelatedPid), 'the unrelated process is left alone').to.equal(true);
+    expect(unrelated.exitCode).to.equal(null);
+    expect(await status(`http://127.0.0.1:${adminPort}/readyz`)).to.be.a('string');
     expect(await status(`http://127.0.0.1:${projectorPort}/readyz`)).to.be.a('string');
     // The servers the tests run on were not started by up, so down left them running.
     const kafkaPort = Number((testEnvironment.kafkaBrokers[0] ?? '127.0.0.1:9092').split(':')[1]);

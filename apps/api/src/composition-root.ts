@@ -15,9 +15,12 @@ import { RedisInvalidationListener } from './adapters/redis-invalidation-listene
 import { TieredOrderReader } from './adapters/tiered-order-reader.js';
 import type { ApiConfig } from './config.js';
 import { LruProjectionConsumer } from './consumers/lru-projection-consumer.js';
+import { buildAdminApp } from './http/admin-app.js';
 import { buildHttpApp } from './http/app.js';
 import { actAsStaff, authenticate } from './http/auth/authenticate.js';
 import { BearerTokenVerifier } from './http/auth/bearer-token-verifier.js';
+import { rateLimiter } from './http/auth/rate-limit.js';
+import { corsPolicy, securityHeaders, trustProxySetting } from './http/security-headers.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -38,7 +41,7 @@ import { SearchOrders } from './use-cases/search-orders.use-case.js';
 
 export interface ApiApp {
   /** Connects to every dependency and starts serving; resolves with the bound port. */
-  start(): Promise<{ port: number }>;
+  start(): Promise<{ port: number; adminPort: number }>;
   /** Stops in reverse order of start; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -140,12 +143,20 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     cacheMaxEntries: config.auth.tokenCacheMaxEntries,
   });
 
+  const limiter = rateLimiter({
+    windowMs: config.rateLimit.windowMs,
+    perSubject: config.rateLimit.perSubject,
+    perAddress: config.rateLimit.perAddress,
+    ...(redis && { redis: { client: redis, keyPrefix: config.redis.keyPrefix } }),
+    logger: logger.child({ component: 'rate-limit' }),
+  });
+  const cors = corsPolicy(config.http.corsOrigins);
+  const admin = buildAdminApp({ logger: logger.child({ component: 'admin' }), readiness, metrics });
   const app = buildHttpApp({
     logger,
-    readiness,
     routes: [
       orderRoutes({
-        access: [config.auth.required ? authenticate(verifier) : actAsStaff()],
+        access: [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter],
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
@@ -159,13 +170,18 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ],
     mapKnownError,
     metrics,
+    security: [securityHeaders({ devSignInUrl: config.auth.devSignInUrl }), ...(cors ? [cors] : [])],
+    trustProxy: trustProxySetting(config.http.trustProxy),
   });
 
   let server: RunningServer | undefined;
+  let adminServer: RunningServer | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
     async start() {
+      // First, so that probes see "not ready" while the rest starts rather than nothing.
+      adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
       if (config.database.migrateOnStart) {
         const applied = await migrateLatest(db);
         if (applied.length) logger.info('migrations applied', { applied });
@@ -180,8 +196,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       }
       await lruProjection?.start();
       server = await listen(app, config.http.host, config.http.port, config.http.keepAliveTimeoutMs);
-      logger.info('api listening', { host: config.http.host, port: server.port, cache_backend: config.cache.backend });
-      return { port: server.port };
+      logger.info('api listening', { host: config.http.host, port: server.port, admin_port: adminServer.port, cache_backend: config.cache.backend });
+      return { port: server.port, adminPort: adminServer.port };
     },
     stop() {
       stopping ??= (async () => {
@@ -201,6 +217,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
         await step('database', () => db.destroy());
+        await step('admin', () => adminServer?.close());
         logger.info('api stopped');
       })();
       return stopping;

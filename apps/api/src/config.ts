@@ -10,7 +10,9 @@ const DEV_CURSOR_SECRET = 'local-development-cursor-secret';
 /** The API's whole configuration: every key has its environment variable, a default and a check. */
 export interface ApiConfig {
   env: 'production' | 'development' | 'test';
-  http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number };
+  http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number; trustProxy: string; corsOrigins: string[] };
+  rateLimit: { windowMs: number; perSubject: number; perAddress: number };
+  admin: { host: string; port: number };
   database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
   kafka: { brokers: string[]; topic: string; clientId: string };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
@@ -34,6 +36,42 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       format: 'nat',
       default: 65_000,
       env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    },
+    trustProxy: {
+      doc: "The load balancers whose X-Forwarded-For names the client (addresses, CIDR ranges or express's names such as loopback, comma separated); empty trusts none, so the client is the peer.",
+      format: String,
+      default: '',
+      env: 'TRUST_PROXY',
+    },
+    corsOrigins: {
+      doc: 'Origins whose web pages may call the API from a browser (CORS), comma separated; empty allows none.',
+      format: Array,
+      default: [],
+      env: 'CORS_ORIGINS',
+    },
+  },
+  rateLimit: {
+    windowMs: { doc: 'Window of the rate limits.', format: 'nat', default: 60_000, env: 'RATE_LIMIT_WINDOW_MS' },
+    perSubject: {
+      doc: 'Requests one token subject may make per window, shared by every replica through Redis (per process with CACHE_BACKEND=lru); 0 for no limit.',
+      format: 'nat',
+      default: 6_000,
+      env: 'RATE_LIMIT_PER_SUBJECT',
+    },
+    perAddress: {
+      doc: 'Requests one client address may make per window without a valid token; 0 for no limit.',
+      format: 'nat',
+      default: 600,
+      env: 'RATE_LIMIT_PER_ADDRESS',
+    },
+  },
+  admin: {
+    host: { doc: 'Address the operations server (/healthz, /readyz, /metrics) binds.', format: String, default: '127.0.0.1', env: 'ADMIN_HOST' },
+    port: {
+      doc: 'Port of the operations server (0 picks a free one); keep it off the load balancer.',
+      format: 'port',
+      default: 8082,
+      env: 'ADMIN_PORT',
     },
   },
   database: {

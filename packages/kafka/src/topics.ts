@@ -10,6 +10,10 @@ export interface TopicSpec {
 /**
  * The event topic: compacted and keyed by order_uid, so the latest event of
  * every order is kept forever and a delete's tombstone eventually removes it.
+ * Erasure is bounded: a segment rolls within a day (segment.ms) and is
+ * compacted within a day of that (max.compaction.lag.ms), and the tombstone
+ * itself goes a day later (delete.retention.ms), so a deleted order's personal
+ * data leaves the topic within about three days.
  */
 export function ordersTopicSpec(topic: string, replicationFactor = 1): TopicSpec {
   return {
@@ -20,6 +24,8 @@ export function ordersTopicSpec(topic: string, replicationFactor = 1): TopicSpec
       'cleanup.policy': 'compact',
       'delete.retention.ms': String(24 * 60 * 60 * 1000),
       'min.compaction.lag.ms': String(60 * 60 * 1000),
+      'max.compaction.lag.ms': String(24 * 60 * 60 * 1000),
+      'segment.ms': String(24 * 60 * 60 * 1000),
     },
   };
 }

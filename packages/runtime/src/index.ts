@@ -1,4 +1,4 @@
-export { createLogger } from './logger.js';
+export { createLogger, keepRunningWhenOutputCloses } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { probeReadiness } from './readiness.js';
 export type { ReadinessCheck, ReadinessReport } from './readiness.js';

@@ -1,6 +1,6 @@
 import { describeConfigError } from './config-errors.js';
-import { createLogger, type Logger } from './logger.js';
 import { errorFields } from './error-fields.js';
+import { createLogger, keepRunningWhenOutputCloses, type Logger } from './logger.js';
 import { stopOnSignals } from './shutdown.js';
 
 /** What every service's configuration has for the process around it. */
@@ -19,8 +19,9 @@ export interface ServiceDefinition<C extends ServiceConfig> {
 
 /**
  * The whole of a service's main: load the configuration (a bad value stops the
- * process naming its variable, exit 78), build the app, stop it on signals,
- * start it (a failed start stops what started, exit 1).
+ * process naming its variable, exit 78), build the app, stop it on signals
+ * within the shutdown deadline, start it (a failed start stops what started,
+ * exit 1). A closed stdout drops log lines and stops nothing.
  */
 export async function runService<C extends ServiceConfig>({ service, schema, loadConfig, build }: ServiceDefinition<C>): Promise<void> {
   let config: C;
@@ -31,6 +32,7 @@ export async function runService<C extends ServiceConfig>({ service, schema, loa
     process.exit(78);
   }
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service });
+  keepRunningWhenOutputCloses(logger);
   const app = build(config, logger);
   stopOnSignals({ logger, deadlineMs: config.shutdown.deadlineMs, stop: () => app.stop() });
   try {

@@ -88,6 +88,10 @@ export class KnexOrderRepository implements OrderRepository {
       const version = row.version + 1;
       const deletedAt = new Date();
       await trx('order_tombstones').insert({ order_uid: orderUid, version, deleted_at: deletedAt }).onConflict('order_uid').merge();
+      // The recorded answers of the order's creation hold its personal data: they go with it (a retry of that key then creates anew).
+      await trx('idempotency_keys')
+        .whereRaw(`response_headers ->> 'Location' = ?`, [`/orders/${encodeURIComponent(orderUid)}`])
+        .delete();
       await appendToOutbox(trx, this.events.deleted(orderUid, version, deletedAt, context));
       return { version };
     });

@@ -1,5 +1,5 @@
-import express, { type Express, type IRouter } from 'express';
-import { probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import express, { type Express, type IRouter, type RequestHandler } from 'express';
+import type { Logger } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -8,29 +8,35 @@ import { assignRequestId } from './request-context.js';
 
 export interface HttpAppOptions {
   logger: Logger;
-  readiness: readonly ReadinessCheck[];
   /** Each declares its routes on the app, the busiest first. */
   routes: ReadonlyArray<(app: IRouter) => void>;
   mapKnownError: (error: unknown) => HttpProblem | undefined;
   metrics: ApiMetrics;
+  /** Headers and policies every answer carries: helmet's, and CORS when configured. */
+  security: RequestHandler[];
+  /** express's `trust proxy`: which peers' X-Forwarded-For names the client. */
+  trustProxy: false | string[];
 }
 
 /**
- * The express application: the request's id and timing, the feature routes,
- * health, metrics, 404 and the error handler. Express tries every layer in
+ * The public express application: the request's id and timing, the feature
+ * routes, liveness, 404 and the error handler (readiness and metrics are on
+ * the admin port, see admin-app.ts). Express tries every layer in
  * turn, so the routes sit on the app itself (no nested routers), the busiest
  * first, after one middleware; routes that take bodies parse them themselves.
  */
-export function buildHttpApp({ logger, readiness, routes, mapKnownError, metrics }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, routes, mapKnownError, metrics, security, trustProxy }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', trustProxy);
   app.use((req, res, next) => {
     assignRequestId(req, res);
     metrics.timeRequest(req, res);
     next();
   });
+  for (const handler of security) app.use(handler);
   for (const declare of routes) declare(app);
 
   app
@@ -39,14 +45,6 @@ export function buildHttpApp({ logger, readiness, routes, mapKnownError, metrics
       res.json({ status: 'ok' });
     })
     .all(methodNotAllowed(['GET']));
-  app
-    .route('/readyz')
-    .get(async (_req, res) => {
-      const report = await probeReadiness(readiness);
-      res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
-    })
-    .all(methodNotAllowed(['GET']));
-  app.use(metrics.router());
 
   app.use((req, _res, next) => {
     next(new HttpProblem({ type: problemTypes.notFound, title: 'Not found', status: 404, detail: `No route ${req.method} ${req.path}.` }));

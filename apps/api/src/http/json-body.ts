@@ -1,11 +1,14 @@
 import express, { type RequestHandler } from 'express';
-import { HttpProblem, problemTypes } from './problem.js';
+import { HttpProblem, problemTypes, validationProblem } from './problem.js';
+import { prototypeKeyErrors } from './prototype-keys.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
  * Parses JSON bodies of writes, refusing any other media type with 415 rather
- * than silently treating the body as empty.
+ * than silently treating the body as empty, and any `__proto__`, `constructor`
+ * or `prototype` key anywhere with 422 naming its path: the one place bodies
+ * are parsed, so no later merge can reach a prototype.
  */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -23,5 +26,9 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
       }),
     );
   };
-  return [requireJson, express.json({ limit: limitBytes, strict: false, type: JSON_TYPES })];
+  const refusePrototypeKeys: RequestHandler = (req, _res, next) => {
+    const errors = prototypeKeyErrors(req.body);
+    next(errors.length ? validationProblem(errors, 'The body has keys that are not allowed.') : undefined);
+  };
+  return [requireJson, express.json({ limit: limitBytes, strict: false, type: JSON_TYPES }), refusePrototypeKeys];
 }

@@ -13,25 +13,6 @@ interface LoadedFile {
   etag: string;
 }
 
-/**
- * The pages fetch only from this server (and, in development, the issuer's
- * sign-in): the policy enforces that nothing is loaded from elsewhere. Swagger
- * UI sets inline styles and data: images.
- */
-function pagePolicy(extraConnect: readonly string[]): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    ["connect-src 'self'", ...extraConnect].join(' '),
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
 export interface WebRoutesOptions {
   /** The development issuer's token endpoint the page signs in with; empty in production. */
   devSignInUrl: string;
@@ -95,8 +76,8 @@ export function webRoutes({ devSignInUrl }: WebRoutesOptions): (app: IRouter) =>
     assets.set(`/${relative(publicDir, path).split(sep).join('/')}`, serveFile(loadFile(path)));
   }
 
-  const policy = pagePolicy(devSignInUrl ? [new URL(devSignInUrl).origin] : []);
-  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)), { 'Content-Security-Policy': policy });
+  // Their Content-Security-Policy is helmet's, on every answer (see security-headers.ts).
+  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)));
   const webConfig = loadedBytes(Buffer.from(JSON.stringify({ dev_sign_in_url: devSignInUrl || null })), '.json');
   const swaggerUi = express.static(swaggerUiDir, {
     index: false,

@@ -52,11 +52,12 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
     const api = startApiProcess({
       ...issuer.apiEnv,
       PORT: String(port),
+      ADMIN_PORT: String(port + 1),
       DATABASE_URL: database.url,
       KAFKA_TOPIC: topic,
       KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
     });
-    await waitReady(url);
+    await waitReady(`http://127.0.0.1:${port + 1}`);
 
     const acknowledged: string[] = [];
     let stop = false;

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { base64url, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { CUSTOMER_SCOPES, DEV_ISSUER, serveIssuer, TokenIssuer } from '@order-service/dev-issuer';
 import { DEV_ISSUER as API_DEFAULT_ISSUER } from '../../src/config.js';
+import { createDatabase } from '@order-service/postgres';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
 import { uniqueName } from '../../../../test/support/environment.js';
 import { testIssuer, type TestIssuer } from '../../../../test/support/test-issuer.js';
@@ -223,7 +224,18 @@ describe('access control (real PostgreSQL, Kafka and a JWKS on loopback)', funct
       expect(other.headers.get('idempotent-replayed')).to.equal(null);
       expect(again.headers.get('idempotent-replayed')).to.equal('true');
       expect(again.body.order_uid).to.equal(first.body.order_uid);
-      expect((await call(api.url, 'DELETE', `/orders/${first.body.order_uid}`, { token: tokens.alice })).status).to.equal(204);
+      const db = createDatabase({ url: api.config.database.url, poolMax: 1 });
+      const recorded = () =>
+        db('idempotency_keys')
+          .whereRaw(`response_headers ->> 'Location' = ?`, [`/orders/${String(first.body.order_uid)}`])
+          .count<{ count: number }[]>('* as count');
+      try {
+        expect((await recorded())[0]?.count, 'the recorded answer holds the order').to.equal(1);
+        expect((await call(api.url, 'DELETE', `/orders/${first.body.order_uid}`, { token: tokens.alice })).status).to.equal(204);
+        expect((await recorded())[0]?.count, 'deleting the order erases its recorded answer').to.equal(0);
+      } finally {
+        await db.destroy();
+      }
       expect((await call(api.url, 'GET', `/orders/${first.body.order_uid}`, { token: tokens.alice })).status).to.equal(404);
     });
   });

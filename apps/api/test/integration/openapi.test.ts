@@ -304,8 +304,19 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
       } finally {
         listen.restore();
       }
-      expect(listen.callCount, 'the API started one express app').to.equal(1);
-      app = listen.thisValues[0] as Express;
+      // The public app and the admin app (readiness and metrics, on ADMIN_PORT); the document describes the public one.
+      expect(listen.callCount, 'the API started its public and its admin express app').to.equal(2);
+      const apps = listen.thisValues as Express[];
+      const serves = (candidate: Express, path: string): boolean =>
+        (candidate.router as unknown as { stack: Array<{ route?: { path?: string } }> }).stack.some((layer) => layer.route?.path === path);
+      app = apps.find((candidate) => serves(candidate, '/orders')) as Express;
+      expect(app, 'the public app serves /orders').to.not.equal(undefined);
+      expect(
+        apps.filter((candidate) => serves(candidate, '/readyz')),
+        'only the admin app serves /readyz',
+      )
+        .to.have.length(1)
+        .and.not.include(app);
     });
     after(async () => {
       await api?.stop();

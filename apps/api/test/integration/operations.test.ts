@@ -21,9 +21,10 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       await api?.stop();
     });
 
-    it('is live and ready, naming each check', async () => {
+    it('is live and ready on the admin port, naming each check', async () => {
       expect((await call(api.url, 'GET', '/healthz')).status).to.equal(200);
-      const ready = await call(api.url, 'GET', '/readyz');
+      expect((await call(api.adminUrl, 'GET', '/healthz')).status).to.equal(200);
+      const ready = await call(api.adminUrl, 'GET', '/readyz');
       expect(ready.status).to.equal(200);
       expect(ready.body.checks.postgres).to.deep.equal({ ok: true });
     });
@@ -35,7 +36,7 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       await call(api.url, 'POST', '/orders', { json: order });
       await call(api.url, 'GET', `/orders/${order.order_uid}`);
       await call(api.url, 'GET', `/orders/missing-${order.order_uid}`);
-      const res = await fetch(`${api.url}/metrics`);
+      const res = await fetch(`${api.adminUrl}/metrics`);
       expect(res.headers.get('content-type')).to.match(/^text\/plain/);
       const text = await res.text();
       expect(text).to.match(/http_request_duration_seconds_count\{[^}]*route="\/orders\/:uid"[^}]*status="200"[^}]*\} [1-9]/);
@@ -45,6 +46,15 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       expect(text).to.match(/^outbox_backlog_rows\{[^}]*\} \d+/m);
       expect(text).to.match(/^outbox_oldest_age_seconds\{[^}]*\} [\d.]+/m);
       expect(text).to.match(/^process_cpu_user_seconds_total\{[^}]*\} [\d.]+/m);
+    });
+
+    it('keeps /metrics and /readyz off the public port', async () => {
+      for (const path of ['/metrics', '/readyz']) {
+        const res = await call(api.url, 'GET', path);
+        expect(res.status, path).to.equal(404);
+        expect(res.body.type, path).to.equal('/problems/not-found');
+      }
+      expect((await call(api.adminUrl, 'GET', '/orders')).status, 'no order routes on the admin port').to.equal(404);
     });
   });
 
@@ -73,7 +83,7 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
     });
 
     it('reports not ready, naming PostgreSQL', async () => {
-      const ready = await call(api.url, 'GET', '/readyz');
+      const ready = await call(api.adminUrl, 'GET', '/readyz');
       expect(ready.status).to.equal(503);
       expect(ready.body.checks.postgres.ok).to.equal(false);
       expect(ready.body.checks.postgres.error).to.be.a('string');

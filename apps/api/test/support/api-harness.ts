@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { createDatabase, ensureDatabase } from '@order-service/postgres';
 import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from '@order-service/kafka';
 import { createLogger } from '@order-service/runtime';
@@ -10,6 +11,8 @@ export const quietKafkaLog = { error: () => undefined, warn: () => undefined, in
 
 export interface RunningApi {
   url: string;
+  /** The operations server: /healthz, /readyz, /metrics. */
+  adminUrl: string;
   config: ApiConfig;
   stop(): Promise<void>;
 }
@@ -69,7 +72,7 @@ export async function createTestDatabase(prefix = 'orders_it'): Promise<TestData
  * The real API, built as production builds it, on a free port against the test
  * servers; with a database of its own unless `env` names one.
  */
-export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+export async function startApi(env: Record<string, string> = {}, { logDestination }: { logDestination?: Writable } = {}): Promise<RunningApi> {
   const database = env.DATABASE_URL ? undefined : await createTestDatabase();
   const { apiEnv } = await testIssuer();
   const config = loadApiConfig({
@@ -77,6 +80,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
       ...apiEnv,
       NODE_ENV: 'test',
       PORT: '0',
+      ADMIN_PORT: '0',
       DATABASE_URL: database?.url ?? testEnvironment.databaseUrl,
       REDIS_URL: testEnvironment.redisUrl,
       KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
@@ -84,10 +88,11 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
       ...env,
     },
   });
-  const app = buildApp(config, createLogger({ level: config.log.level, service: 'order-api-test' }));
-  const { port } = await app.start();
+  const app = buildApp(config, createLogger({ level: config.log.level, service: 'order-api-test', ...(logDestination && { destination: logDestination }) }));
+  const { port, adminPort } = await app.start();
   return {
     url: `http://127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     config,
     stop: async () => {
       await app.stop();

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import type { RedisClientType } from 'redis';
+import { errorFields, type Logger } from '@order-service/runtime';
 import { HttpProblem, problemTypes } from '../problem.js';
 import { authenticationOf } from './authenticate.js';
 
@@ -12,14 +13,16 @@ export interface RateLimitOptions {
   /** Requests one client address may make per window without a valid token; 0 for no limit. */
   perAddress: number;
   /** Shares the counts with every replica; absent, each process counts alone. */
-  redis?: { client: RedisClientType; keyPrefix: string; onError: (error: unknown) => void };
+  redis?: { client: RedisClientType; keyPrefix: string };
+  /** Where a failing store is reported (the requests then pass unlimited). */
+  logger: Logger;
 }
 
-function sharedStore(client: RedisClientType, keyPrefix: string, onError: (error: unknown) => void): Store {
+function sharedStore(client: RedisClientType, keyPrefix: string): Store {
   const store = new RedisStore({ prefix: `${keyPrefix}:rate-limit:`, sendCommand: (...args: string[]) => client.sendCommand(args) });
-  // The store loads its Lua script at once and again on the first count that fails; a Redis that is
-  // not up yet must not become an unhandled rejection.
-  for (const script of [store.incrementScriptSha, store.getScriptSha]) script.catch(onError);
+  // The store loads its Lua scripts at once, usually before Redis is connected, and again on the
+  // first count that fails; that first failure is expected and must not become an unhandled rejection.
+  for (const script of [store.incrementScriptSha, store.getScriptSha]) script.catch(() => undefined);
   return store;
 }
 
@@ -31,7 +34,7 @@ function sharedStore(client: RedisClientType, keyPrefix: string, onError: (error
  * Counts live in Redis when given, so every replica shares them; if Redis
  * fails, requests pass (the limit is a guard, not a dependency).
  */
-export function rateLimiter({ windowMs, perSubject, perAddress, redis }: RateLimitOptions): RequestHandler {
+export function rateLimiter({ windowMs, perSubject, perAddress, redis, logger }: RateLimitOptions): RequestHandler {
   const subjectOf = (res: Parameters<RequestHandler>[1]): string | undefined => {
     const auth = authenticationOf(res);
     return auth.kind === 'principal' ? auth.principal.subject : undefined;
@@ -48,7 +51,11 @@ export function rateLimiter({ windowMs, perSubject, perAddress, redis }: RateLim
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     passOnStoreError: true,
-    store: redis ? sharedStore(redis.client, redis.keyPrefix, redis.onError) : new MemoryStore(),
+    store: redis ? sharedStore(redis.client, redis.keyPrefix) : new MemoryStore(),
+    logger: {
+      warn: (error: unknown) => logger.warn('rate limit', { err: errorFields(error) }),
+      error: (error: unknown) => logger.warn('rate limit store failing: requests pass unlimited', { err: errorFields(error) }),
+    },
     // TRUST_PROXY decides what req.ip is; the library's own X-Forwarded-For warning would only repeat it.
     validate: { xForwardedForHeader: false },
     handler: (_req, res, next) => {

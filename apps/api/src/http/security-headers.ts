@@ -1,0 +1,62 @@
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * helmet's headers on every answer. The pages load scripts and fetch only from
+ * this server (and, in development, the issuer's sign-in), so the policy has
+ * no inline script; Swagger UI sets inline styles and data: images.
+ */
+export function securityHeaders({ devSignInUrl }: { devSignInUrl: string }): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'", ...(devSignInUrl ? [new URL(devSignInUrl).origin] : [])],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+}
+
+/** CORS, closed unless CORS_ORIGINS names origins: then their pages may send the API's own headers and read its answers'. */
+export function corsPolicy(origins: readonly string[]): RequestHandler | undefined {
+  if (origins.length === 0) return undefined;
+  return cors({
+    origin: [...origins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'X-Request-Id'],
+    exposedHeaders: [
+      'ETag',
+      'Last-Modified',
+      'Location',
+      'Cache-Status',
+      'Idempotent-Replayed',
+      'Retry-After',
+      'RateLimit',
+      'RateLimit-Policy',
+      'WWW-Authenticate',
+      'X-Request-Id',
+    ],
+    maxAge: 600,
+  });
+}
+
+/** TRUST_PROXY as express's `trust proxy`: false when empty; never `true`, which would believe any client's X-Forwarded-For. */
+export function trustProxySetting(value: string): false | string[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.some((name) => name === 'true' || name === '*')) throw new Error('TRUST_PROXY must name the load balancers, not trust every address');
+  return names.length === 0 ? false : names;
+}

@@ -45,8 +45,11 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
 
   it('is live and ready, naming Redis and Kafka', async () => {
     expect((await fetch(`${url}/healthz`)).status).to.equal(200);
-    const ready = await fetch(`${url}/readyz`);
-    expect(ready.status).to.equal(200);
+    // Redis connects in the background after start(), so readiness may take a moment to turn green.
+    const ready = await waitFor('the projector to report ready', async () => {
+      const res = await fetch(`${url}/readyz`);
+      return res.status === 200 ? res : undefined;
+    });
     expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true } });
   });
 

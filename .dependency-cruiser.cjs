@@ -65,6 +65,13 @@ module.exports = {
       to: { path: '^(packages/postgres|infra)/' },
     },
     {
+      name: 'apps-never-import-infra',
+      comment: 'infra holds migrations and operator CLIs, run by the migrator image; the apps ship without it.',
+      severity: 'error',
+      from: { path: '^apps/[^/]+/src/' },
+      to: { path: '^infra/' },
+    },
+    {
       name: 'use-cases-import-no-adapters',
       comment: 'Use cases hold the rules of a request and own their ports; adapters, HTTP and the outbox plug into them, never the reverse.',
       severity: 'error',

@@ -90,7 +90,6 @@ export async function startApi(children: ChildProcesses, stack: BenchStack, vari
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
     DATABASE_URL: stack.databaseUrl,
-    DATABASE_MIGRATE_ON_START: 'false',
     KAFKA_BROKERS: stack.brokers.join(','),
     KAFKA_TOPIC: variant.topic,
     KAFKA_CLIENT_ID: `bench-${variant.name}`,

@@ -108,11 +108,15 @@ describe('the containers: images from the Dockerfiles, the compose stack under p
 
   it('builds the app images as a non-root user, without dev dependencies', async () => {
     await containers(env, 'build');
-    for (const image of ['order-service/api:local', 'order-service/cache-projector:local']) {
+    const images: Array<[string, string]> = [
+      ['order-service/api:local', '@confluentinc/kafka-javascript'],
+      ['order-service/cache-projector:local', '@confluentinc/kafka-javascript'],
+      ['order-service/migrator:local', 'knex'],
+    ];
+    for (const [image, production] of images) {
       expect(await podman('image', 'inspect', '--format', '{{.Config.User}}', image), `${image}: USER`).to.equal('node');
       // A production dependency resolves, the workspace's dev tools do not.
-      const probe =
-        "const r=(m)=>{try{require.resolve(m);return true}catch{return false}};console.log(JSON.stringify({prod:r('@confluentinc/kafka-javascript'),dev:['typescript','mocha','tsx','eslint'].filter(r)}))";
+      const probe = `const r=(m)=>{try{require.resolve(m);return true}catch{return false}};console.log(JSON.stringify({prod:r('${production}'),dev:['typescript','mocha','tsx','eslint'].filter(r)}))`;
       const found = JSON.parse(await podman('run', '--rm', '--pull=never', '--network', 'none', image, 'node', '-e', probe)) as {
         prod: boolean;
         dev: string[];

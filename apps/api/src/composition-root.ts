@@ -1,6 +1,5 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
-import { migrateLatest } from '@order-service/infra';
 import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
@@ -182,10 +181,6 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     async start() {
       // First, so that probes see "not ready" while the rest starts rather than nothing.
       adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
-      if (config.database.migrateOnStart) {
-        const applied = await migrateLatest(db);
-        if (applied.length) logger.info('migrations applied', { applied });
-      }
       await relay.start();
       idempotencyPruning.start();
       if (redis) {

@@ -13,7 +13,7 @@ export interface ApiConfig {
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number; trustProxy: string; corsOrigins: string[] };
   rateLimit: { windowMs: number; perSubject: number; perAddress: number };
   admin: { host: string; port: number };
-  database: { url: string; poolMax: number; statementTimeoutMs: number; migrateOnStart: boolean };
+  database: { url: string; poolMax: number; statementTimeoutMs: number };
   kafka: { brokers: string[]; topic: string; clientId: string };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
   redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
@@ -78,7 +78,6 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
     poolMax: { doc: 'Most connections in the pool.', format: 'nat', default: 16, env: 'DATABASE_POOL_MAX' },
     statementTimeoutMs: { doc: 'Longest a statement may run.', format: 'nat', default: 10_000, env: 'DATABASE_STATEMENT_TIMEOUT_MS' },
-    migrateOnStart: { doc: 'Apply pending migrations when the process starts.', format: Boolean, default: true, env: 'DATABASE_MIGRATE_ON_START' },
   },
   kafka: {
     brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },

@@ -114,7 +114,6 @@ describe('access control (real PostgreSQL, Kafka and a JWKS on loopback)', funct
         AUTH_ISSUER: own.issuer,
         AUTH_JWKS_URL: server.jwksUrl,
         AUTH_JWKS_COOLDOWN_MS: '3000',
-        DATABASE_MIGRATE_ON_START: 'true',
       });
       try {
         const sign = () => own.sign({ subject: 'staff:rotation', scopes: ['orders:read', 'orders:read:all'] });

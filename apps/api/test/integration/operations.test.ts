@@ -64,7 +64,6 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       api = await startApi({
         KAFKA_TOPIC: topic,
         DATABASE_URL: 'postgres://postgres@127.0.0.1:1/orders_test',
-        DATABASE_MIGRATE_ON_START: 'false',
       });
     });
     after(async () => {

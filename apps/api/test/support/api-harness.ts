@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { migrateLatest } from '@order-service/infra';
 import { createDatabase, ensureDatabase } from '@order-service/postgres';
 import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec } from '@order-service/kafka';
 import { createLogger } from '@order-service/runtime';
@@ -46,13 +47,20 @@ export interface TestDatabase {
 }
 
 /**
- * A database of its own for one test file. The outbox is per database, so two
- * APIs sharing one would relay each other's events to their own topics.
+ * A migrated database of its own for one test file. The outbox is per database, so two
+ * APIs sharing one would relay each other's events to their own topics. The API does
+ * not migrate (the migrator job does), so the set-up applies the migrations here.
  */
 export async function createTestDatabase(prefix = 'orders_it'): Promise<TestDatabase> {
   const url = new URL(testEnvironment.databaseUrl);
   url.pathname = `/${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
   await ensureDatabase(url.toString());
+  const migrator = createDatabase({ url: url.toString(), poolMax: 1 });
+  try {
+    await migrateLatest(migrator);
+  } finally {
+    await migrator.destroy();
+  }
   return {
     url: url.toString(),
     async drop() {

@@ -2,13 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { OrderEvent } from '@order-service/contracts';
-import { migrateLatest } from '@order-service/infra';
 import { createDatabase } from '@order-service/postgres';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
 import type { OutboxLog } from '../../src/outbox/outbox-ports.js';
 import { createTestDatabase } from './api-harness.js';
 
-/** A migrated database of one test file, so files running side by side never share an outbox. */
+/** A migrated database of one test file (createTestDatabase migrates it), so files running side by side never share an outbox. */
 export interface PrivateDatabase {
   url: string;
   db: Knex;
@@ -19,7 +18,6 @@ export interface PrivateDatabase {
 export async function createPrivateDatabase(prefix: string): Promise<PrivateDatabase> {
   const database = await createTestDatabase(prefix.replaceAll('-', '_'));
   const db = createDatabase({ url: database.url, poolMax: 10, applicationName: 'it-outbox' });
-  await migrateLatest(db);
   return {
     url: database.url,
     db,

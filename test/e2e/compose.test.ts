@@ -334,7 +334,10 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     const projector = loadProjectorConfig({ env: projectorEnv });
     expect(api.http.host).to.equal('0.0.0.0');
     expect(api.cache.backend).to.equal('redis');
-    expect([...apiKnown].filter((k) => /MIGRAT/.test(k)), 'the migrator job migrates, not each replica').to.deep.equal([]);
+    expect(
+      [...apiKnown].filter((k) => /MIGRAT/.test(k)),
+      'the migrator job migrates, not each replica',
+    ).to.deep.equal([]);
     expect(projector.http.host).to.equal('0.0.0.0');
     expect(projector.kafka.topic).to.equal(api.kafka.topic);
     expect(projector.redis.url).to.equal(api.redis.url);

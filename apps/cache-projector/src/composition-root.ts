@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { Projection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
-import { errorFields, type Logger } from '@order-service/runtime';
+import { createMetricsRegistry, registerReadinessGauges } from '@order-service/metrics';
+import { errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
@@ -48,13 +48,12 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     logger: logger.child({ component: 'order-events-consumer' }),
   });
 
-  const app = buildHttpApp({
-    metrics: metrics.registry,
-    readiness: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
-    ],
-  });
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+  ];
+  registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
+  const app = buildHttpApp({ metrics: metrics.registry, readiness });
 
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;

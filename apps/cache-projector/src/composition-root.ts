@@ -51,6 +51,13 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   const readiness: ReadinessCheck[] = [
     { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+    // Ready once consuming: a rolling restart moves on to the next worker only then.
+    {
+      name: 'consumer-group',
+      check: async () => {
+        if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
+      },
+    },
   ];
   registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
   const app = buildHttpApp({ metrics: metrics.registry, readiness });

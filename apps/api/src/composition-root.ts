@@ -1,10 +1,10 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
 import { createDatabase, reportPoolConnections } from '@order-service/postgres';
-import { anyBrokerReachable, createKafka, reliableProducerConfig } from '@order-service/kafka';
+import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
-import { DependencyStateLog, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
+import { DependencyStateLog, Drain, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { createClient, type RedisClientType } from 'redis';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
@@ -41,6 +41,12 @@ import { SearchOrders } from './use-cases/search-orders.use-case.js';
 export interface ApiApp {
   /** Connects to every dependency and starts serving; resolves with the bound port. */
   start(): Promise<{ port: number; adminPort: number }>;
+  /**
+   * The first step of a stop on SIGTERM: /readyz answers 503 at once, requests
+   * are still served (each answer closing its connection) for the drain delay,
+   * so the load balancer takes this replica out before it stops accepting.
+   */
+  drain(): Promise<void>;
   /** Stops in reverse order of start; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -98,7 +104,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ...(shared && { shared, sharedPolicy: redisTier }),
     observe: (tier) => metrics.observeRead(tier),
   });
-  const readiness: ReadinessCheck[] = [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }];
+  const drain = new Drain();
+  const readiness: ReadinessCheck[] = [drain.readiness, { name: 'postgres', check: async () => void (await db.raw('select 1')) }];
   if (lruProjection) {
     readiness.push({
       name: 'cache-warm',
@@ -118,7 +125,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       logger: outboxLog,
     }),
     notifications: new PgOutboxListener({
-      connectionString: config.database.url,
+      // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
+      connectionString: config.database.listenUrl || config.database.url,
       pollIntervalMs: config.outbox.pollIntervalMs,
       maxBackoffMs: config.outbox.maxBackoffMs,
       logger: outboxLog,
@@ -131,6 +139,25 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     },
     options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
   });
+  readiness.push({
+    name: 'outbox-notifications',
+    // Polling still publishes every row, only later: a note, not a failure.
+    check: async () => (relay.stats().listening ? undefined : `LISTEN connection down: the relay polls the outbox every ${config.outbox.pollIntervalMs} ms`),
+  });
+  const topicCheck = new TopicProvisioningCheck({
+    admin: kafka.admin(),
+    ownsAdmin: true,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
+  });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
   const idempotencyPruning = new IdempotencyKeyPruning(
     db,
     { retentionHours: config.idempotency.retentionHours },
@@ -190,6 +217,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       // First, so that probes see "not ready" while the rest starts rather than nothing.
       adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
       await relay.start();
+      // In the background: the API takes writes while Kafka is down, and reports the topic once it can.
+      topicCheck.start();
       idempotencyPruning.start();
       if (redis) {
         // Not awaited: the client keeps reconnecting in the background, and the API
@@ -201,6 +230,13 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       server = await listen(app, config.http.host, config.http.port, config.http.keepAliveTimeoutMs);
       logger.info('api listening', { host: config.http.host, port: server.port, admin_port: adminServer.port, cache_backend: config.cache.backend });
       return { port: server.port, adminPort: adminServer.port };
+    },
+    async drain() {
+      if (stopping) return;
+      const delayMs = config.shutdown.drainDelayMs;
+      logger.info('draining: not ready, still serving', { drain_delay_ms: delayMs });
+      server?.drain();
+      await drain.begin(delayMs);
     },
     stop() {
       stopping ??= (async () => {
@@ -221,6 +257,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         });
         await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
+        await step('kafka-topic-check', () => topicCheck.stop());
         await step('database', () => db.destroy());
         await step('admin', () => adminServer?.close());
         logger.info('api stopped');

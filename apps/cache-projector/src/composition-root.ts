@@ -1,9 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { anyBrokerReachable, createKafka, reliableProducerConfig } from '@order-service/kafka';
+import {
+  anyBrokerReachable,
+  countBrokers,
+  createKafka,
+  deadLetterTopicSpec,
+  ordersTopicSpec,
+  reliableProducerConfig,
+  TopicProvisioningCheck,
+} from '@order-service/kafka';
 import { Projection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
+import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
 import { DependencyStateLog, errorFields, type Logger } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
@@ -53,11 +61,32 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     logger: logger.child({ component: 'order-events-consumer' }),
   });
 
+  const topicCheck = new TopicProvisioningCheck({
+    admin,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings), deadLetterTopicSpec(config.kafka.deadLetterTopic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
+  });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
+
   const app = buildHttpApp({
     metrics: metrics.registry,
     readiness: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+      // Ready once consuming: a rolling restart moves on to the next worker only then.
+      {
+        name: 'consumer-group',
+        check: async () => {
+          if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
+        },
+      },
     ],
   });
 
@@ -77,6 +106,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('cache projector listening', { host: config.http.host, port });
+      topicCheck.start();
       await consumer.start();
       return { port };
     },
@@ -86,6 +116,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
         redisState.close();
         kafkaState.close();
         await consumer.stop().catch((error: unknown) => logger.error('consumer stop failed', { err: errorFields(error) }));
+        await topicCheck.stop();
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
         await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { createClient } from 'redis';
-import { createKafka } from '@order-service/kafka';
+import { anyBrokerReachable, createKafka } from '@order-service/kafka';
 import { RedisProjectionStore } from '@order-service/projection';
-import type { Logger } from '@order-service/runtime';
+import { DependencyStateLog, type Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
 export interface ReplayOptions {
@@ -30,12 +30,16 @@ export interface ReplayOptions {
 export async function replayCache(options: ReplayOptions): Promise<ReplaySummary> {
   const { logger } = options;
   const redis = createClient({ url: options.redisUrl, disableOfflineQueue: true });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
+  redis.on('error', (error: Error) => redisState.down(error));
+  redis.on('ready', () => redisState.up());
   const store = new RedisProjectionStore(redis, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const kafkaState = new DependencyStateLog(logger.child({ component: 'kafka' }), 'kafka', { probe: () => anyBrokerReachable(options.brokers) });
   const kafka = createKafka({
     brokers: options.brokers,
     clientId: options.clientId ?? 'order-cache-replay',
     logger: logger.child({ component: 'kafka' }),
+    connectivity: kafkaState,
   });
   try {
     await redis.connect();
@@ -52,6 +56,8 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       },
     );
   } finally {
+    redisState.close();
+    kafkaState.close();
     if (redis.isOpen) await redis.close().catch(() => redis.destroy());
   }
 }

@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient } from 'redis';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
-import { Projection, RedisProjectionStore } from '@order-service/projection';
+import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry } from '@order-service/metrics';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
@@ -24,8 +23,11 @@ export interface ProjectorApp {
 export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp {
   // Commands fail at once while Redis is unreachable instead of queueing: the
   // consumer then retries the batch with a pause, uncommitted, and readiness says so.
-  const redis = createClient({ url: config.redis.url, disableOfflineQueue: true });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
+  const redis = new RedisConnection({
+    url: config.redis.url,
+    clusterNodes: config.redis.clusterNodes,
+    onError: (message) => logger.warn('redis connection error', { err: message }),
+  });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
   const admin = kafka.admin();
   const deadLetterProducer = kafka.producer(reliableProducerConfig());
@@ -41,7 +43,9 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     retry: config.retry,
-    projection: new Projection(new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })),
+    projection: new Projection(
+      new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
+    ),
     deadLetters: new KafkaDeadLetterPublisher(deadLetterProducer, config.kafka.deadLetterTopic),
     invalidations: new RedisInvalidationPublisher(redis, config.redis.invalidationChannel),
     counters,
@@ -51,7 +55,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   const app = buildHttpApp({
     metrics: metrics.registry,
     readiness: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'redis', check: () => redis.ping() },
       { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
     ],
   });
@@ -81,7 +85,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
         await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
-        if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+        await redis.close();
         logger.info('cache projector stopped', {
           applied: counters.applied,
           stale: counters.stale,

@@ -1,6 +1,5 @@
-import { createClient } from 'redis';
 import { createKafka } from '@order-service/kafka';
-import { RedisProjectionStore } from '@order-service/projection';
+import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import type { Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
@@ -8,6 +7,8 @@ export interface ReplayOptions {
   brokers: string[];
   topic: string;
   redisUrl: string;
+  /** Nodes of a Redis Cluster (host:port); empty or absent for a single Redis at `redisUrl`. */
+  redisClusterNodes?: readonly string[];
   keyPrefix: string;
   tombstoneTtlSeconds: number;
   /** Most records applied per call. */
@@ -29,9 +30,12 @@ export interface ReplayOptions {
  */
 export async function replayCache(options: ReplayOptions): Promise<ReplaySummary> {
   const { logger } = options;
-  const redis = createClient({ url: options.redisUrl, disableOfflineQueue: true });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
-  const store = new RedisProjectionStore(redis, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const redis = new RedisConnection({
+    url: options.redisUrl,
+    clusterNodes: options.redisClusterNodes ?? [],
+    onError: (message) => logger.warn('redis connection error', { err: message }),
+  });
+  const store = new RedisProjectionStore(redis.commands, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
   const kafka = createKafka({
     brokers: options.brokers,
     clientId: options.clientId ?? 'order-cache-replay',
@@ -52,6 +56,6 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       },
     );
   } finally {
-    if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+    await redis.close();
   }
 }

@@ -4,7 +4,7 @@ import { createDatabase } from '@order-service/postgres';
 import { createKafka, reliableProducerConfig } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry } from '@order-service/metrics';
-import { errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { Drain, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -40,6 +40,12 @@ import { SearchOrders } from './use-cases/search-orders.use-case.js';
 export interface ApiApp {
   /** Connects to every dependency and starts serving; resolves with the bound port. */
   start(): Promise<{ port: number; adminPort: number }>;
+  /**
+   * The first step of a stop on SIGTERM: /readyz answers 503 at once, requests
+   * are still served (each answer closing its connection) for the drain delay,
+   * so the load balancer takes this replica out before it stops accepting.
+   */
+  drain(): Promise<void>;
   /** Stops in reverse order of start; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -95,7 +101,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ...(shared && { shared, sharedPolicy: redisTier }),
     observe: (tier) => metrics.observeRead(tier),
   });
-  const readiness: ReadinessCheck[] = [{ name: 'postgres', check: async () => void (await db.raw('select 1')) }];
+  const drain = new Drain();
+  const readiness: ReadinessCheck[] = [drain.readiness, { name: 'postgres', check: async () => void (await db.raw('select 1')) }];
   if (lruProjection) {
     readiness.push({
       name: 'cache-warm',
@@ -197,6 +204,13 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       server = await listen(app, config.http.host, config.http.port, config.http.keepAliveTimeoutMs);
       logger.info('api listening', { host: config.http.host, port: server.port, admin_port: adminServer.port, cache_backend: config.cache.backend });
       return { port: server.port, adminPort: adminServer.port };
+    },
+    async drain() {
+      if (stopping) return;
+      const delayMs = config.shutdown.drainDelayMs;
+      logger.info('draining: not ready, still serving', { drain_delay_ms: delayMs });
+      server?.drain();
+      await drain.begin(delayMs);
     },
     stop() {
       stopping ??= (async () => {

@@ -11,6 +11,9 @@ export const DEV_ISSUER = 'urn:order-service:dev-issuer';
 export const DEV_JWKS_URL = 'http://127.0.0.1:8090/.well-known/jwks.json';
 /** The cursor secret of development; production refuses it. */
 const DEV_CURSOR_SECRET = 'local-development-cursor-secret';
+/** The drain delay when SHUTDOWN_DRAIN_DELAY_MS is empty: a few probe periods of a load balancer in production, short elsewhere. */
+const PRODUCTION_DRAIN_DELAY_MS = 5_000;
+const DEVELOPMENT_DRAIN_DELAY_MS = 250;
 
 /** The API's whole configuration: every key has its environment variable, a default and a check. */
 export interface ApiConfig {
@@ -26,7 +29,7 @@ export interface ApiConfig {
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
-  shutdown: { deadlineMs: number };
+  shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
 }
 
@@ -208,6 +211,16 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },
+    drainDelayMs: {
+      doc: `After SIGTERM, how long the API answers /readyz with 503 and keeps serving (every answer with Connection: close) before it stops accepting, so that the load balancer takes it out first; below SHUTDOWN_DEADLINE_MS. Empty: ${PRODUCTION_DRAIN_DELAY_MS} in production, ${DEVELOPMENT_DRAIN_DELAY_MS} elsewhere.`,
+      // Milliseconds as text, empty for the environment's default: resolved by loadApiConfig.
+      format: (value: unknown) => {
+        if (typeof value === 'number' ? !Number.isInteger(value) || value < 0 : !/^\d*$/.test(String(value)))
+          throw new Error('must be a whole number of milliseconds, or empty');
+      },
+      default: '' as unknown as number,
+      env: 'SHUTDOWN_DRAIN_DELAY_MS',
+    },
   },
   log: {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
@@ -231,10 +244,21 @@ function productionProblems(config: ApiConfig): string[] {
   return problems;
 }
 
+/** The drain is part of the shutdown, so it must leave the deadline time to finish what is in flight and close. */
+function shutdownProblems(config: ApiConfig): string[] {
+  const { drainDelayMs, deadlineMs } = config.shutdown;
+  return drainDelayMs < deadlineMs
+    ? []
+    : [`shutdown.drainDelayMs: ${drainDelayMs} ms must be below shutdown.deadlineMs (${deadlineMs} ms, SHUTDOWN_DEADLINE_MS), which it is part of`];
+}
+
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
 export function loadApiConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ApiConfig {
   const config = loadConfig(apiConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
-  const problems = productionProblems(config);
+  const drainDelay = String(config.shutdown.drainDelayMs);
+  config.shutdown.drainDelayMs =
+    drainDelay === '' ? (config.env === 'production' ? PRODUCTION_DRAIN_DELAY_MS : DEVELOPMENT_DRAIN_DELAY_MS) : Number(drainDelay);
+  const problems = [...shutdownProblems(config), ...productionProblems(config)];
   if (problems.length) throw new Error(problems.join('\n'));
   return config;
 }

@@ -57,6 +57,13 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+      // Ready once consuming: a rolling restart moves on to the next worker only then.
+      {
+        name: 'consumer-group',
+        check: async () => {
+          if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
+        },
+      },
     ],
   });
 

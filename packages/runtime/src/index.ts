@@ -5,6 +5,7 @@ export type { ReadinessCheck, ReadinessReport } from './readiness.js';
 export { describeConfigError, describeEnvironment } from './config-errors.js';
 export { errorFields } from './error-fields.js';
 export { stopOnSignals } from './shutdown.js';
+export { Drain } from './drain.js';
 export { loadConfig } from './config-loader.js';
 export type { LoadConfigOptions } from './config-loader.js';
 export { runService } from './run-service.js';

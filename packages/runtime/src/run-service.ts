@@ -14,7 +14,8 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   /** The convict schema, to name the variable behind a bad value. */
   schema: object;
   loadConfig: () => C;
-  build: (config: C, logger: Logger) => { start(): Promise<unknown>; stop(): Promise<void> };
+  /** `drain`, when given, runs on a signal before `stop`: see stopOnSignals. */
+  build: (config: C, logger: Logger) => { start(): Promise<unknown>; drain?(): Promise<void>; stop(): Promise<void> };
 }
 
 /**
@@ -34,7 +35,12 @@ export async function runService<C extends ServiceConfig>({ service, schema, loa
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, service });
   keepRunningWhenOutputCloses(logger);
   const app = build(config, logger);
-  stopOnSignals({ logger, deadlineMs: config.shutdown.deadlineMs, stop: () => app.stop() });
+  stopOnSignals({
+    logger,
+    deadlineMs: config.shutdown.deadlineMs,
+    ...(app.drain && { drain: () => app.drain?.() ?? Promise.resolve() }),
+    stop: () => app.stop(),
+  });
   try {
     await app.start();
   } catch (error) {

@@ -74,6 +74,7 @@ export class OrderEventsConsumer {
   readonly #retryBackoff: ExponentialBackoff<number>;
   #committing: Promise<void> | undefined;
   #started = false;
+  #joined = false;
   #stopped: Promise<void> | undefined;
 
   constructor(options: OrderEventsConsumerOptions) {
@@ -131,6 +132,16 @@ export class OrderEventsConsumer {
       this.#logger.info('consumer stopped');
     })();
     return this.#stopped;
+  }
+
+  /**
+   * True once this member has joined the group: its first assignment arrived
+   * (with the cooperative protocol every completed rebalance hands one, empty
+   * for a member with no partition). A static member restarted within the
+   * session timeout gets its own partitions back here, without a rebalance.
+   */
+  get hasJoinedGroup(): boolean {
+    return this.#joined;
   }
 
   #track(payload: KafkaJS.EachBatchPayload): Promise<void> {
@@ -279,6 +290,7 @@ export class OrderEventsConsumer {
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
     if (error.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS) {
       for (const partition of partitions) this.#revoked.delete(partitionKey(partition));
+      this.#joined = true;
       this.#logger.info('partitions assigned', { partitions });
     } else if (error.code === KafkaJS.ErrorCodes.ERR__REVOKE_PARTITIONS) {
       for (const partition of partitions) this.#revoked.add(partitionKey(partition));

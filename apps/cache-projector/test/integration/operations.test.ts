@@ -43,14 +43,14 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     await admin.disconnect();
   });
 
-  it('is live and ready, naming Redis and Kafka', async () => {
+  it('is live and ready once it joined its consumer group, naming Redis, Kafka and the group', async () => {
     expect((await fetch(`${url}/healthz`)).status).to.equal(200);
-    // Redis connects in the background after start(), so readiness may take a moment to turn green.
+    // Redis connects in the background after start() and the group assigns partitions a moment later, so readiness may take a moment to turn green.
     const ready = await waitFor('the projector to report ready', async () => {
       const res = await fetch(`${url}/readyz`);
       return res.status === 200 ? res : undefined;
     });
-    expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true } });
+    expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true }, 'consumer-group': { ok: true } });
   });
 
   it('counts applied events, dead letters, apply latency, event age and lag per partition', async () => {

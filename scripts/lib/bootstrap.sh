@@ -86,9 +86,10 @@ ensure_redis() {
   wait_tcp "$host" "$port" 15 Redis
 }
 
-ensure_kafka() {
+ensure_kafka() { # one broker, or KAFKA_NODES nodes of a cluster from the port KAFKA_BROKERS names first
   source "$ROOT/scripts/lib/kafka.sh"
-  kafka_start
+  local first="${KAFKA_BROKERS%%,*}"
+  if ((${KAFKA_NODES:-1} > 1)); then kafka_cluster_start "${first##*:}" "$KAFKA_NODES"; else kafka_use_port "${first##*:}" && kafka_start; fi
 }
 
 # Databases, schema and topic: the seed's migrator and topic-init steps.

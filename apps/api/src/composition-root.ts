@@ -1,9 +1,9 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
 import { createDatabase } from '@order-service/postgres';
-import { createKafka, reliableProducerConfig } from '@order-service/kafka';
+import { countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
+import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
 import { Drain, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
@@ -122,7 +122,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       logger: outboxLog,
     }),
     notifications: new PgOutboxListener({
-      connectionString: config.database.url,
+      // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
+      connectionString: config.database.listenUrl || config.database.url,
       pollIntervalMs: config.outbox.pollIntervalMs,
       maxBackoffMs: config.outbox.maxBackoffMs,
       logger: outboxLog,
@@ -134,6 +135,25 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     },
     options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
   });
+  readiness.push({
+    name: 'outbox-notifications',
+    // Polling still publishes every row, only later: a note, not a failure.
+    check: async () => (relay.stats().listening ? undefined : `LISTEN connection down: the relay polls the outbox every ${config.outbox.pollIntervalMs} ms`),
+  });
+  const topicCheck = new TopicProvisioningCheck({
+    admin: kafka.admin(),
+    ownsAdmin: true,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
+  });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
   const idempotencyPruning = new IdempotencyKeyPruning(
     db,
     { retentionHours: config.idempotency.retentionHours },
@@ -193,6 +213,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       // First, so that probes see "not ready" while the rest starts rather than nothing.
       adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
       await relay.start();
+      // In the background: the API takes writes while Kafka is down, and reports the topic once it can.
+      topicCheck.start();
       idempotencyPruning.start();
       if (redis) {
         // Not awaited: the client keeps reconnecting in the background, and the API
@@ -227,6 +249,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         });
         await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
+        await step('kafka-topic-check', () => topicCheck.stop());
         await step('database', () => db.destroy());
         await step('admin', () => adminServer?.close());
         logger.info('api stopped');

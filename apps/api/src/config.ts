@@ -21,8 +21,8 @@ export interface ApiConfig {
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number; trustProxy: string; corsOrigins: string[] };
   rateLimit: { windowMs: number; perSubject: number; perAddress: number };
   admin: { host: string; port: number };
-  database: { url: string; poolMax: number; statementTimeoutMs: number };
-  kafka: { brokers: string[]; topic: string; clientId: string };
+  database: { url: string; listenUrl: string; poolMax: number; statementTimeoutMs: number };
+  kafka: { brokers: string[]; topic: string; clientId: string; topicPartitions: number; topicReplicationFactor: number; topicMinInsyncReplicas: number };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
   redis: { url: string; clusterNodes: string[]; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
@@ -84,6 +84,13 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   database: {
     url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
+    listenUrl: {
+      doc: "A direct PostgreSQL connection for the outbox relay's LISTEN (a transaction-pooling PgBouncer cannot deliver NOTIFY); empty for DATABASE_URL.",
+      format: String,
+      default: '',
+      env: 'DATABASE_LISTEN_URL',
+      sensitive: true,
+    },
     poolMax: { doc: 'Most connections in the pool.', format: 'nat', default: 16, env: 'DATABASE_POOL_MAX' },
     statementTimeoutMs: { doc: 'Longest a statement may run.', format: 'nat', default: 10_000, env: 'DATABASE_STATEMENT_TIMEOUT_MS' },
   },
@@ -91,6 +98,24 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
     topic: { doc: 'Topic every order change is published to.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-api', env: 'KAFKA_CLIENT_ID' },
+    topicPartitions: {
+      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_PARTITIONS',
+    },
+    topicReplicationFactor: {
+      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+    },
+    topicMinInsyncReplicas: {
+      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
+    },
   },
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },

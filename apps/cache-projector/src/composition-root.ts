@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createKafka, reliableProducerConfig } from '@order-service/kafka';
+import { countBrokers, createKafka, deadLetterTopicSpec, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
+import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
@@ -52,6 +52,20 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     logger: logger.child({ component: 'order-events-consumer' }),
   });
 
+  const topicCheck = new TopicProvisioningCheck({
+    admin,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings), deadLetterTopicSpec(config.kafka.deadLetterTopic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
+  });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
+
   const app = buildHttpApp({
     metrics: metrics.registry,
     readiness: [
@@ -83,12 +97,14 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('cache projector listening', { host: config.http.host, port });
+      topicCheck.start();
       await consumer.start();
       return { port };
     },
     stop() {
       stopping ??= (async () => {
         await consumer.stop().catch((error: unknown) => logger.error('consumer stop failed', { err: errorFields(error) }));
+        await topicCheck.stop();
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
         await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);

@@ -19,6 +19,9 @@ export interface ProjectorConfig {
     maxBatchSize: number;
     partitionsConsumedConcurrently: number;
     sessionTimeoutMs: number;
+    topicPartitions: number;
+    topicReplicationFactor: number;
+    topicMinInsyncReplicas: number;
   };
   redis: { url: string; clusterNodes: string[]; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
   retry: { initialDelayMs: number; maxDelayMs: number };
@@ -57,6 +60,24 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       format: 'nat',
       default: 30_000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
+    },
+    topicPartitions: {
+      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_PARTITIONS',
+    },
+    topicReplicationFactor: {
+      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+    },
+    topicMinInsyncReplicas: {
+      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
     },
   },
   redis: {

@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import { createDatabase } from '@order-service/postgres';
 import { countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { Drain, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
+import { Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -27,6 +27,7 @@ import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
 import { KafkaOutboxPublisher } from './outbox/kafka-outbox-publisher.js';
+import { WatermarkedOutboxPublisher } from './outbox/published-watermark.js';
 import { KnexOutboxStore } from './outbox/knex-outbox-store.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
@@ -113,14 +114,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   }
   const outboxLog = logger.child({ component: 'outbox-relay' });
   const outbox = new KnexOutboxStore(db);
-  const relay = new OutboxRelay({
-    store: outbox,
-    publisher: new KafkaOutboxPublisher({
+  const publisher = new WatermarkedOutboxPublisher(
+    new KafkaOutboxPublisher({
       createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
       topic: config.kafka.topic,
       publishTimeoutMs: config.outbox.publishTimeoutMs,
       logger: outboxLog,
     }),
+  );
+  const relay = new OutboxRelay({
+    store: outbox,
+    publisher,
     notifications: new PgOutboxListener({
       // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
       connectionString: config.database.listenUrl || config.database.url,
@@ -164,6 +168,15 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await outbox.backlog()).oldestAgeSeconds);
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
+  metrics.gauge(
+    'outbox_last_published_event_timestamp_seconds',
+    "Unix time of the newest outbox row this process published to Kafka (0 before the first): with the projector's projection_last_applied_event_timestamp_seconds, whether the cache lacks published events.",
+    () => (publisher.newestPublishedMs ?? 0) / 1000,
+  );
+  metrics.gauge('order_redis_tier_failing', 'Whether reads skip Redis because it fails (1) or not (0); always 0 with CACHE_BACKEND=lru.', () =>
+    redisTierFailing ? 1 : 0,
+  );
+  registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
 
   const verifier = new BearerTokenVerifier({
     issuer: config.auth.issuer,

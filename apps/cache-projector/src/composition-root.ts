@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { countBrokers, createKafka, deadLetterTopicSpec, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { errorFields, type Logger } from '@order-service/runtime';
+import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
+import { errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
@@ -66,20 +66,19 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
   });
   registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
 
-  const app = buildHttpApp({
-    metrics: metrics.registry,
-    readiness: [
-      { name: 'redis', check: () => redis.ping() },
-      { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
-      // Ready once consuming: a rolling restart moves on to the next worker only then.
-      {
-        name: 'consumer-group',
-        check: async () => {
-          if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
-        },
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+    // Ready once consuming: a rolling restart moves on to the next worker only then.
+    {
+      name: 'consumer-group',
+      check: async () => {
+        if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
       },
-    ],
-  });
+    },
+  ];
+  registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
+  const app = buildHttpApp({ metrics: metrics.registry, readiness });
 
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;

@@ -1,10 +1,10 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
-import { createDatabase } from '@order-service/postgres';
-import { countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
+import { createDatabase, reportPoolConnections } from '@order-service/postgres';
+import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { DependencyStateLog, Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -58,7 +58,12 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     statementTimeoutMs: config.database.statementTimeoutMs,
     applicationName: 'order-api',
   });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
+  // Each dependency's outages are one line when they start, a summary every 30 s, one line when they end.
+  const postgresState = new DependencyStateLog(logger.child({ component: 'postgres' }), 'postgres');
+  reportPoolConnections(db, postgresState);
+  const kafkaLog = logger.child({ component: 'kafka' });
+  const kafkaState = new DependencyStateLog(kafkaLog, 'kafka', { probe: () => anyBrokerReachable(config.kafka.brokers) });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
 
   const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
   const orders = new KnexOrderRepository(db, orderEvents);
@@ -70,11 +75,13 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ttlMs: useRedis ? config.cache.lruTtlMs : 0,
   });
   // Commands fail at once while Redis is unreachable instead of queueing, so reads fall through to PostgreSQL.
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
   const redis = useRedis
     ? new RedisConnection({
         url: config.redis.url,
         clusterNodes: config.redis.clusterNodes,
-        onError: (message) => logger.warn('redis connection error', { err: message }),
+        onError: (error) => redisState.down(error),
+        onReady: () => redisState.up(),
       })
     : undefined;
   const shared = redis
@@ -131,6 +138,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       pollIntervalMs: config.outbox.pollIntervalMs,
       maxBackoffMs: config.outbox.maxBackoffMs,
       logger: outboxLog,
+      state: new DependencyStateLog(outboxLog, 'outbox LISTEN connection'),
     }),
     logger: outboxLog,
     onPublished: (latencyMs, count) => {
@@ -255,6 +263,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
           logger.debug('stopped', { part: name, ms: Date.now() - started });
         };
         await step('http', () => server?.close());
+        // What the clients report while closing is no outage.
+        for (const state of [postgresState, kafkaState, redisState]) state.close();
         await step('lru-projection', () => lruProjection?.stop());
         await step('redis', async () => {
           // Gracefully when connected; a connection not ready is destroyed (quit would wait for it).

@@ -1,9 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countBrokers, createKafka, deadLetterTopicSpec, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
+import {
+  anyBrokerReachable,
+  countBrokers,
+  createKafka,
+  deadLetterTopicSpec,
+  ordersTopicSpec,
+  reliableProducerConfig,
+  TopicProvisioningCheck,
+} from '@order-service/kafka';
 import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { DependencyStateLog, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
@@ -23,12 +31,17 @@ export interface ProjectorApp {
 export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp {
   // Commands fail at once while Redis is unreachable instead of queueing: the
   // consumer then retries the batch with a pause, uncommitted, and readiness says so.
+  // Each dependency's outages are one line when they start, a summary every 30 s, one line when they end.
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
   const redis = new RedisConnection({
     url: config.redis.url,
     clusterNodes: config.redis.clusterNodes,
-    onError: (message) => logger.warn('redis connection error', { err: message }),
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
   });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
+  const kafkaLog = logger.child({ component: 'kafka' });
+  const kafkaState = new DependencyStateLog(kafkaLog, 'kafka', { probe: () => anyBrokerReachable(config.kafka.brokers) });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
   const admin = kafka.admin();
   const deadLetterProducer = kafka.producer(reliableProducerConfig());
   const metrics = new ProjectorMetrics(createMetricsRegistry('order-cache-projector'));
@@ -102,6 +115,9 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     },
     stop() {
       stopping ??= (async () => {
+        // What the clients report while closing is no outage.
+        redisState.close();
+        kafkaState.close();
         await consumer.stop().catch((error: unknown) => logger.error('consumer stop failed', { err: errorFields(error) }));
         await topicCheck.stop();
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));

@@ -8,7 +8,9 @@ export interface RedisConnectionOptions {
   /** `host:port` of some nodes of a Redis Cluster; empty for a single Redis. */
   clusterNodes?: readonly string[];
   /** Told of connection errors (the client reconnects on its own); never throws. */
-  onError: (message: string) => void;
+  onError: (error: Error) => void;
+  /** Told when a connection (to the server, or to a node of the cluster) is ready. */
+  onReady?: () => void;
   /** Pause between attempts to reach a cluster whose nodes did not answer at start. Defaults to 1,000 ms. */
   clusterRetryMs?: number;
 }
@@ -58,16 +60,18 @@ export class RedisConnection {
         },
       });
       this.#clusterCommands = new NodeRedisClusterCommands(this.#cluster);
-      this.#cluster.on('error', (error: Error) => options.onError(error.message));
+      this.#cluster.on('error', (error: Error) => options.onError(error));
+      this.#cluster.on('node-ready', () => options.onReady?.());
       this.#cluster.on('node-error', (error: Error) => {
-        options.onError(error.message);
+        options.onError(error);
         // node-redis learns a new master only from MOVED; a node that stopped answering means asking again.
         this.#clusterCommands?.rediscover();
       });
       this.commands = this.#clusterCommands;
     } else {
       this.#client = createClient({ url: options.url, disableOfflineQueue: true });
-      this.#client.on('error', (error: Error) => options.onError(error.message));
+      this.#client.on('error', (error: Error) => options.onError(error));
+      this.#client.on('ready', () => options.onReady?.());
       this.commands = new NodeRedisClientCommands(this.#client);
     }
   }
@@ -104,7 +108,7 @@ export class RedisConnection {
     }
     const subscriber = (this.#subscriber ??= this.#client!.duplicate());
     if (!subscriber.isOpen) {
-      subscriber.on('error', (error: Error) => this.#options.onError(`subscriber: ${error.message}`));
+      subscriber.on('error', (error: Error) => this.#options.onError(error));
       await subscriber.connect();
     }
     await subscriber.subscribe(channel, listener);
@@ -143,7 +147,7 @@ export class RedisConnection {
         return;
       } catch (error) {
         if (this.#closed) throw error;
-        this.#options.onError(`cluster not reachable: ${error instanceof Error ? error.message : String(error)}`);
+        this.#options.onError(error instanceof Error ? error : new Error(String(error)));
         await new Promise<void>((resolve) => (this.#retry = setTimeout(resolve, this.#options.clusterRetryMs ?? 1_000)));
         if (this.#closed) throw new Error('connection closed before the cluster answered');
       }

@@ -1,6 +1,6 @@
-import { createKafka } from '@order-service/kafka';
+import { anyBrokerReachable, createKafka } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
-import type { Logger } from '@order-service/runtime';
+import { DependencyStateLog, type Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
 export interface ReplayOptions {
@@ -30,16 +30,20 @@ export interface ReplayOptions {
  */
 export async function replayCache(options: ReplayOptions): Promise<ReplaySummary> {
   const { logger } = options;
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
   const redis = new RedisConnection({
     url: options.redisUrl,
     clusterNodes: options.redisClusterNodes ?? [],
-    onError: (message) => logger.warn('redis connection error', { err: message }),
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
   });
   const store = new RedisProjectionStore(redis.commands, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const kafkaState = new DependencyStateLog(logger.child({ component: 'kafka' }), 'kafka', { probe: () => anyBrokerReachable(options.brokers) });
   const kafka = createKafka({
     brokers: options.brokers,
     clientId: options.clientId ?? 'order-cache-replay',
     logger: logger.child({ component: 'kafka' }),
+    connectivity: kafkaState,
   });
   try {
     await redis.connect();
@@ -56,6 +60,8 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       },
     );
   } finally {
+    redisState.close();
+    kafkaState.close();
     await redis.close();
   }
 }

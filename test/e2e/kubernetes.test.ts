@@ -245,7 +245,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
           const known = KNOWN_ENV[imageOf(container.image)]!;
           for (const [name, { from }] of environmentOf(container, production, `${object.metadata.name}-0`)) {
             const what = `${object.kind} ${object.metadata.name}/${container.name}: ${name}`;
-            expect(known.has(name), `${what} is read by nothing in ${imageOf(container.image)}`).to.equal(true);
+            expect(known.has(name), `${what} is read by nothing in ${imageOf(container.image)} (drop it from deploy/kubernetes)`).to.equal(true);
             if (known.get(name)!.sensitive) expect(from, `${what} is a secret`).to.equal('secret');
           }
         }
@@ -261,7 +261,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
         const set = environmentOf(container, production, `${name}-0`);
         expect(
           [...KNOWN_ENV[image]!.keys()].filter((v) => !set.has(v)),
-          `${name} leaves unset`,
+          `${name} leaves unset (add them to deploy/kubernetes/base/config.yaml or the container)`,
         ).to.deep.equal([]);
       }
     });

@@ -245,7 +245,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
           const known = KNOWN_ENV[imageOf(container.image)]!;
           for (const [name, { from }] of environmentOf(container, production, `${object.metadata.name}-0`)) {
             const what = `${object.kind} ${object.metadata.name}/${container.name}: ${name}`;
-            expect(known.has(name), `${what} is read by nothing in ${imageOf(container.image)}`).to.equal(true);
+            expect(known.has(name), `${what} is read by nothing in ${imageOf(container.image)} (drop it from deploy/kubernetes)`).to.equal(true);
             if (known.get(name)!.sensitive) expect(from, `${what} is a secret`).to.equal('secret');
           }
         }
@@ -261,7 +261,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
         const set = environmentOf(container, production, `${name}-0`);
         expect(
           [...KNOWN_ENV[image]!.keys()].filter((v) => !set.has(v)),
-          `${name} leaves unset`,
+          `${name} leaves unset (add them to deploy/kubernetes/base/config.yaml or the container)`,
         ).to.deep.equal([]);
       }
     });
@@ -329,6 +329,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
       const projector = find(production, 'StatefulSet', 'order-cache-projector').spec.template.spec.containers[0];
       expect(containerPort(api, 'http')).to.equal(IMAGES['order-service/api']!.port);
       expect(containerPort(projector, 'metrics')).to.equal(IMAGES['order-service/cache-projector']!.port);
+      // The ports are the apps' defaults too, which the images' HEALTHCHECKs and compose assume.
+      expect([containerPort(api, 'http'), containerPort(api, 'admin'), containerPort(projector, 'metrics')]).to.deep.equal([
+        (apiConfigSchema.http as any).port.default,
+        (apiConfigSchema.admin as any).port.default,
+        (projectorConfigSchema.http as any).port.default,
+      ]);
     });
 
     it('probes paths the apps serve, on the ports that serve them', async () => {

@@ -1,5 +1,5 @@
-export { createKafka, reliableProducerConfig } from './kafka-client.js';
-export type { KafkaClientOptions, KafkaLogSink, KafkaJS } from './kafka-client.js';
+export { anyBrokerReachable, createKafka, isConnectivityError, reliableProducerConfig } from './kafka-client.js';
+export type { KafkaClientOptions, KafkaConnectivity, KafkaLogSink, KafkaJS } from './kafka-client.js';
 export { deadLetterTopicSpec, ensureTopics, ordersTopicSpec, SINGLE_BROKER_SETTINGS } from './topics.js';
 export type { TopicSpec } from './topics.js';
 export { headerText } from './headers.js';

@@ -10,3 +10,5 @@ export { loadConfig } from './config-loader.js';
 export type { LoadConfigOptions } from './config-loader.js';
 export { runService } from './run-service.js';
 export type { ServiceConfig, ServiceDefinition } from './run-service.js';
+export { DependencyStateLog } from './dependency-state-log.js';
+export type { DependencyStateLogOptions, StateLogSink } from './dependency-state-log.js';

@@ -8,7 +8,7 @@ import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
-import { oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
+import { newestEventAtMs, oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
 
 export interface OrderEventsConsumerOptions {
   kafka: KafkaJS.Kafka;
@@ -230,6 +230,7 @@ export class OrderEventsConsumer {
       latencyMs: performance.now() - receivedAt,
       lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
       oldestEventAgeMs: oldestEventAgeMs(events),
+      newestEventAtMs: newestEventAtMs(events),
     });
     this.#scheduleCommit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
   }

@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
@@ -22,6 +22,7 @@ export interface ProjectorConfig {
   retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 /** The projector's whole configuration: every key has its environment variable, a default and a check. */
@@ -107,6 +108,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */

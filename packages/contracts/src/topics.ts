@@ -17,4 +17,6 @@ export const EVENT_HEADERS = {
   dlqSourceTopic: 'dlq-source-topic',
   dlqSourcePartition: 'dlq-source-partition',
   dlqSourceOffset: 'dlq-source-offset',
+  /** On a record sent again from the dead-letter topic: `<dlq topic>/<partition>/<offset>` it was parked at. */
+  redrivenFrom: 'redriven-from',
 } as const;

@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
 function keyPrefixFormat(value: unknown): void {
@@ -31,6 +31,7 @@ export interface ApiConfig {
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
   shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 export const apiConfigSchema: convict.Schema<ApiConfig> = {
@@ -251,6 +252,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /**

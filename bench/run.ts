@@ -37,6 +37,11 @@ const GENERAL_NOTES = [
   'Child process output is kept in test-results/bench/*.log; CPU profiles in test-results/bench/profiles/.',
 ];
 
+const CPU_NOTES = [
+  "Each figure is the CPU time (utime + stime of every thread, from /proc/<pid>/stat) a process used over a row's timed windows, divided by the operations completed in them. The API, projector and replay are the suite's own child processes; PostgreSQL is every backend (and autovacuum worker) serving the suite's database, found by process title at each snapshot; Redis is the redis-server and the broker the JVM listening on the suite's ports. The cluster's shared PostgreSQL processes (WAL writer, checkpointer) and the load generator are not counted. Redis and the broker are the machine's shared servers: work others send them within a window counts too, so run the suite on an otherwise quiet machine.",
+  'A POST counts twice: the write path (the API with its outbox relay, PostgreSQL and the broker, until the relay has emptied the outbox), the figure the write-path target compares with the head before it was cut, and the whole path with the projector and Redis at half the POST ceiling, until every order was readable in Redis.',
+];
+
 async function main(argv: string[]): Promise<number> {
   let options: BenchOptions;
   try {
@@ -118,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     rows,
     failures,
     generalNotes: GENERAL_NOTES,
+    cpuNotes: CPU_NOTES,
   });
   const output = resolve(ROOT, options.output);
   mkdirSync(dirname(output), { recursive: true });

@@ -15,6 +15,7 @@ import { renderConsoleSummary, renderReport, verdictOf, type RowReport } from '.
 import { ROOT } from './support/workspace.js';
 import { authReadsBench } from './suites/auth-reads.bench.js';
 import { getReadsBench } from './suites/get-reads.bench.js';
+import { lruSoakBench } from './suites/lru-soak.bench.js';
 import { postOrdersBench } from './suites/post-orders.bench.js';
 import { projectionLagBench } from './suites/projection-lag.bench.js';
 import { projectorThroughputBench } from './suites/projector-throughput.bench.js';
@@ -29,6 +30,7 @@ const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowRep
   projector: projectorThroughputBench,
   replay: replayBench,
   'scale-out': scaleOutBench,
+  soak: lruSoakBench,
 };
 
 const GENERAL_NOTES = [
@@ -38,7 +40,7 @@ const GENERAL_NOTES = [
 ];
 
 const CPU_NOTES = [
-  "Each figure is the CPU time (utime + stime of every thread, from /proc/<pid>/stat) a process used over a row's timed windows, divided by the operations completed in them. The API, projector and replay are the suite's own child processes; PostgreSQL is every backend (and autovacuum worker) serving the suite's database, found by process title at each snapshot; Redis is the redis-server and the broker the JVM listening on the suite's ports. The cluster's shared PostgreSQL processes (WAL writer, checkpointer) and the load generator are not counted. Redis and the broker are the machine's shared servers: work others send them within a window counts too, so run the suite on an otherwise quiet machine.",
+  "Each figure is the CPU time (utime + stime of every thread, from /proc/<pid>/stat) a process used over a row's timed windows, divided by the operations completed in them. The API, projector and replay are the suite's own child processes; PostgreSQL is every backend serving the suite's database, found by process title at each snapshot (autovacuum is left out: it runs whenever the cluster gets to it, so it would be noise from run to run; the POST rounds start from a vacuumed outbox instead); Redis is the redis-server and the broker the JVM listening on the suite's ports. The cluster's shared PostgreSQL processes (WAL writer, checkpointer) and the load generator are not counted. Redis and the broker are the machine's shared servers: work others send them within a window counts too, so run the suite on an otherwise quiet machine.",
   'A POST counts twice: the write path (the API with its outbox relay, PostgreSQL and the broker, until the relay has emptied the outbox), the figure the write-path target compares with the head before it was cut, and the whole path with the projector and Redis at half the POST ceiling, until every order was readable in Redis.',
 ];
 

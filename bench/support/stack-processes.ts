@@ -32,10 +32,11 @@ export function stackProcesses(endpoints: StackEndpoints): ProcessGroups {
 }
 
 /**
- * PostgreSQL's backends (and autovacuum workers) of `databases`, by their
- * process title: `postgres: 15/main: postgres orders_bench 127.0.0.1(5432) idle`.
- * The cluster's shared processes (WAL writer, checkpointer) serve every
- * database on the machine and are left out.
+ * PostgreSQL's backends of `databases`, by their process title:
+ * `postgres: 15/main: postgres orders_bench 127.0.0.1(5432) idle`. The
+ * cluster's shared processes (WAL writer, checkpointer) serve every database
+ * on the machine, and autovacuum runs when the cluster gets to it: both are
+ * left out.
  */
 function postgresBackends(databases: ReadonlySet<string>): number[] {
   const pids: number[] = [];
@@ -47,6 +48,8 @@ function postgresBackends(databases: ReadonlySet<string>): number[] {
       continue;
     }
     if (!title.startsWith('postgres: ')) continue;
+    // Autovacuum workers come and go whenever the cluster schedules them: left out, as run-to-run noise.
+    if (title.includes('autovacuum')) continue;
     if (title.split(/[\s\0]+/).some((word) => databases.has(word))) pids.push(pid);
   }
   return pids;

@@ -14,7 +14,9 @@ import type { OutboxBacklog, OutboxRow, OutboxStore } from './outbox-ports.js';
  * The delete is not final: it runs in the transaction that holds the slots'
  * locks, which commits only after Kafka acknowledged the rows, and rolls back
  * (the rows come back) when the send fails or the process dies. So rows leave
- * the outbox only once published, in one round trip instead of three.
+ * the outbox only once published, in one round trip instead of three. The
+ * claimed slots are an array (an init plan) rather than a join: a join's
+ * generic plan scans the whole table, dead rows of a busy outbox included.
  */
 const TAKE_OLDEST_ROWS = namedStatement(
   'order-service/outbox-take-oldest-rows',
@@ -25,7 +27,7 @@ const TAKE_OLDEST_ROWS = namedStatement(
       for update of s skip locked
    ),
    oldest as (
-     select id from outbox where slot in (select slot from claimed) order by id limit ?
+     select id from outbox where slot = any(array(select slot from claimed)) order by id limit ?
    )
    delete from outbox o using oldest
     where o.id = oldest.id

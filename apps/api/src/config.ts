@@ -1,11 +1,19 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
+
+/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
+function keyPrefixFormat(value: unknown): void {
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
+}
 
 /** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
 export const DEV_ISSUER = 'urn:order-service:dev-issuer';
 export const DEV_JWKS_URL = 'http://127.0.0.1:8090/.well-known/jwks.json';
 /** The cursor secret of development; production refuses it. */
 const DEV_CURSOR_SECRET = 'local-development-cursor-secret';
+/** The drain delay when SHUTDOWN_DRAIN_DELAY_MS is empty: a few probe periods of a load balancer in production, short elsewhere. */
+const PRODUCTION_DRAIN_DELAY_MS = 5_000;
+const DEVELOPMENT_DRAIN_DELAY_MS = 250;
 
 /** The API's whole configuration: every key has its environment variable, a default and a check. */
 export interface ApiConfig {
@@ -13,16 +21,17 @@ export interface ApiConfig {
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number; trustProxy: string; corsOrigins: string[] };
   rateLimit: { windowMs: number; perSubject: number; perAddress: number };
   admin: { host: string; port: number };
-  database: { url: string; poolMax: number; statementTimeoutMs: number };
-  kafka: { brokers: string[]; topic: string; clientId: string };
+  database: { url: string; listenUrl: string; poolMax: number; statementTimeoutMs: number };
+  kafka: { brokers: string[]; topic: string; clientId: string; topicPartitions: number; topicReplicationFactor: number; topicMinInsyncReplicas: number };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
-  redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
+  redis: { url: string; clusterNodes: string[]; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
-  shutdown: { deadlineMs: number };
+  shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 export const apiConfigSchema: convict.Schema<ApiConfig> = {
@@ -76,6 +85,13 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   database: {
     url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
+    listenUrl: {
+      doc: "A direct PostgreSQL connection for the outbox relay's LISTEN (a transaction-pooling PgBouncer cannot deliver NOTIFY); empty for DATABASE_URL.",
+      format: String,
+      default: '',
+      env: 'DATABASE_LISTEN_URL',
+      sensitive: true,
+    },
     poolMax: { doc: 'Most connections in the pool.', format: 'nat', default: 16, env: 'DATABASE_POOL_MAX' },
     statementTimeoutMs: { doc: 'Longest a statement may run.', format: 'nat', default: 10_000, env: 'DATABASE_STATEMENT_TIMEOUT_MS' },
   },
@@ -83,6 +99,24 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
     topic: { doc: 'Topic every order change is published to.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-api', env: 'KAFKA_CLIENT_ID' },
+    topicPartitions: {
+      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_PARTITIONS',
+    },
+    topicReplicationFactor: {
+      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+    },
+    topicMinInsyncReplicas: {
+      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
+    },
   },
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
@@ -109,7 +143,18 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'REDIS_URL',
       sensitive: true,
     },
-    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    clusterNodes: {
+      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, the cache, invalidations and rate limits use the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
+      format: Array,
+      default: [],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
+      format: keyPrefixFormat,
+      default: 'orders',
+      env: 'REDIS_KEY_PREFIX',
+    },
     invalidationChannel: {
       doc: 'Pub/sub channel on which the projector names the orders it changed.',
       format: String,
@@ -197,11 +242,22 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },
+    drainDelayMs: {
+      doc: `After SIGTERM, how long the API answers /readyz with 503 and keeps serving (every answer with Connection: close) before it stops accepting, so that the load balancer takes it out first; below SHUTDOWN_DEADLINE_MS. Empty: ${PRODUCTION_DRAIN_DELAY_MS} in production, ${DEVELOPMENT_DRAIN_DELAY_MS} elsewhere.`,
+      // Milliseconds as text, empty for the environment's default: resolved by loadApiConfig.
+      format: (value: unknown) => {
+        if (typeof value === 'number' ? !Number.isInteger(value) || value < 0 : !/^\d*$/.test(String(value)))
+          throw new Error('must be a whole number of milliseconds, or empty');
+      },
+      default: '' as unknown as number,
+      env: 'SHUTDOWN_DRAIN_DELAY_MS',
+    },
   },
   log: {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /**
@@ -220,10 +276,21 @@ function productionProblems(config: ApiConfig): string[] {
   return problems;
 }
 
+/** The drain is part of the shutdown, so it must leave the deadline time to finish what is in flight and close. */
+function shutdownProblems(config: ApiConfig): string[] {
+  const { drainDelayMs, deadlineMs } = config.shutdown;
+  return drainDelayMs < deadlineMs
+    ? []
+    : [`shutdown.drainDelayMs: ${drainDelayMs} ms must be below shutdown.deadlineMs (${deadlineMs} ms, SHUTDOWN_DEADLINE_MS), which it is part of`];
+}
+
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
 export function loadApiConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ApiConfig {
   const config = loadConfig(apiConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
-  const problems = productionProblems(config);
+  const drainDelay = String(config.shutdown.drainDelayMs);
+  config.shutdown.drainDelayMs =
+    drainDelay === '' ? (config.env === 'production' ? PRODUCTION_DRAIN_DELAY_MS : DEVELOPMENT_DRAIN_DELAY_MS) : Number(drainDelay);
+  const problems = [...shutdownProblems(config), ...productionProblems(config)];
   if (problems.length) throw new Error(problems.join('\n'));
   return config;
 }

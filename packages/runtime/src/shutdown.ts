@@ -12,7 +12,9 @@ interface ShutdownLog {
 export const WATCHDOG_GRACE_MS = 1_000;
 
 /**
- * SIGTERM or SIGINT stops the service gracefully within `deadlineMs`; a second
+ * SIGTERM or SIGINT stops the service gracefully within `deadlineMs`: first
+ * `drain` (a replica turns not-ready and keeps serving while the load balancer
+ * takes it out), then `stop`; both count against the deadline. A second
  * signal, the deadline passing, or an uncaught error while stopping ends the
  * process at once.
  *
@@ -26,7 +28,17 @@ export const WATCHDOG_GRACE_MS = 1_000;
  * kills this one `WATCHDOG_GRACE_MS` after the deadline. A worker thread would
  * not do: exit stops worker threads before it joins the thread pool.
  */
-export function stopOnSignals({ logger, deadlineMs, stop }: { logger: ShutdownLog; deadlineMs: number; stop: () => Promise<void> }): void {
+export function stopOnSignals({
+  logger,
+  deadlineMs,
+  drain,
+  stop,
+}: {
+  logger: ShutdownLog;
+  deadlineMs: number;
+  drain?: () => Promise<void>;
+  stop: () => Promise<void>;
+}): void {
   let received = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     received += 1;
@@ -44,7 +56,7 @@ export function stopOnSignals({ logger, deadlineMs, stop }: { logger: ShutdownLo
       logger.error('shutdown deadline passed: exiting at once', { deadline_ms: deadlineMs });
       exitAtOnce();
     }, deadlineMs).unref();
-    stop().then(
+    (drain ? drain() : Promise.resolve()).then(stop).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error('shutdown failed', { err: errorFields(error) });

@@ -103,4 +103,59 @@ describe('TieredOrderReader (in-memory tiers)', () => {
     expect(a).to.equal(b);
     expect(tiers).to.deep.equal(['postgres']);
   });
+
+  describe('a floor (minVersion) the client has seen', () => {
+    /** The order at version 2 in PostgreSQL while the LRU and the shared tier still hold version 1. */
+    async function staleTiers(): Promise<{ uid: string; read: TieredOrderReader }> {
+      const order = anOrder().build();
+      await orders.create(order, context);
+      const read = reader();
+      await read.read(order.order_uid);
+      await orders.replace({ ...order, entry: 'V2' }, [1], context);
+      tiers = [];
+      return { uid: order.order_uid, read };
+    }
+
+    it('skips an LRU and a shared copy older than the floor and answers from PostgreSQL', async () => {
+      const { uid, read } = await staleTiers();
+      expect(read.cached(uid, 2), 'the synchronous path refuses the old LRU copy').to.equal(undefined);
+      const view = await read.read(uid, 2);
+      expect(view?.version).to.equal(2);
+      expect(view?.tier).to.equal('postgres');
+      expect(JSON.parse(view?.body.toString('utf8') ?? 'null')).to.include({ entry: 'V2' });
+      expect(await shared.get(uid), 'the newer version is filled back').to.deep.include({ version: 2 });
+      expect(tiers).to.deep.equal(['postgres']);
+    });
+
+    it('still serves the cached copy when it is at the floor, and without a floor', async () => {
+      const { uid, read } = await staleTiers();
+      expect(read.cached(uid, 1)?.version).to.equal(1);
+      expect((await read.read(uid))?.version).to.equal(1);
+      expect(tiers).to.deep.equal(['lru', 'lru']);
+    });
+
+    it('takes the shared tier when it is at the floor and the LRU is not', async () => {
+      const order = anOrder().build();
+      await orders.create(order, context);
+      const read = reader();
+      await read.read(order.order_uid);
+      await orders.replace(order, [1], context);
+      await shared.fill({ orderUid: order.order_uid, version: 2, json: JSON.stringify(order), modifiedAt: '2024-03-01T10:00:00.000Z' });
+      tiers = [];
+      expect((await read.read(order.order_uid, 2))?.tier).to.equal('redis');
+    });
+
+    it('answers what PostgreSQL holds when the floor is above every version', async () => {
+      const { uid, read } = await staleTiers();
+      expect((await read.read(uid, 9))?.version).to.equal(2);
+    });
+
+    it('does not join a concurrent read started for a lower floor', async () => {
+      const { uid, read } = await staleTiers();
+      lru.invalidate(uid);
+      const [low, high] = await Promise.all([read.read(uid), read.read(uid, 2)]);
+      expect(low?.version, 'the shared tier still holds version 1').to.equal(1);
+      expect(high?.version).to.equal(2);
+    });
+  });
 });

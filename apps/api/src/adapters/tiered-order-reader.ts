@@ -28,16 +28,20 @@ export interface TieredOrderReaderOptions {
  * check, so a fill can never overwrite a newer order; concurrent misses for
  * one order share one database read.
  *
- * After this process writes an order it remembers the version it wrote, and a
- * cached copy older than that is not served: a client always reads its own
- * writes from the replica that took them, even while the projector lags.
+ * Every read has a floor, the newest of the version the client says it has
+ * seen (`minVersion`) and the version this process last wrote: a cached copy
+ * (LRU or shared) older than the floor is skipped for the next tier, and
+ * PostgreSQL answers whatever it holds. So a client reads its own writes from
+ * any replica that is told the version (and from the one that took the write
+ * without being told), even while the projector lags.
  */
 function viewOf(entry: CachedOrder & { state: 'present' }, tier: OrderView['tier']): OrderView {
   return { body: Buffer.from(entry.json, 'utf8'), version: entry.version, ...(entry.modifiedAt && { modifiedAt: new Date(entry.modifiedAt) }), tier };
 }
 
 export class TieredOrderReader implements OrderReader {
-  private readonly inFlight = new Map<string, Promise<OrderView | null>>();
+  /** The shared database read of each order, with the floor it was started for: a read asking more does not join it. */
+  private readonly inFlight = new Map<string, { floor: number; reading: Promise<OrderView | null> }>();
   private readonly written = new LRUCache<string, number>({ max: 100_000, ttl: 60_000 });
 
   private readonly sharedPolicy: IPolicy;
@@ -46,26 +50,36 @@ export class TieredOrderReader implements OrderReader {
     this.sharedPolicy = options.sharedPolicy ?? noop;
   }
 
-  cached(orderUid: string): OrderView | undefined {
+  cached(orderUid: string, minVersion = 0): OrderView | undefined {
     const local = this.options.lru.peek(orderUid);
-    if (local?.state !== 'present' || local.version < (this.written.get(orderUid) ?? 0)) return undefined;
+    if (local?.state !== 'present' || local.version < this.floorOf(orderUid, minVersion)) return undefined;
     this.options.observe?.('lru');
     return local.view;
   }
 
-  async read(orderUid: string): Promise<OrderView | null> {
-    const local = this.cached(orderUid);
+  async read(orderUid: string, minVersion = 0): Promise<OrderView | null> {
+    const local = this.cached(orderUid, minVersion);
     if (local !== undefined) return local;
+    const floor = this.floorOf(orderUid, minVersion);
     const pending = this.inFlight.get(orderUid);
-    if (pending) return pending;
-    const reading = this.readThrough(orderUid, this.written.get(orderUid) ?? 0).finally(() => this.inFlight.delete(orderUid));
-    this.inFlight.set(orderUid, reading);
-    return reading;
+    if (pending && pending.floor >= floor) return pending.reading;
+    const entry = {
+      floor,
+      reading: this.readThrough(orderUid, floor).finally(() => {
+        if (this.inFlight.get(orderUid) === entry) this.inFlight.delete(orderUid);
+      }),
+    };
+    this.inFlight.set(orderUid, entry);
+    return entry.reading;
   }
 
   recordWrite(orderUid: string, version: number, json: string | null, modifiedAt: Date): void {
     this.written.set(orderUid, version);
     this.options.lru.offer(orderUid, json === null ? { state: 'deleted', version } : { state: 'present', version, json, modifiedAt: modifiedAt.toISOString() });
+  }
+
+  private floorOf(orderUid: string, minVersion: number): number {
+    return Math.max(minVersion, this.written.get(orderUid) ?? 0);
   }
 
   private async readThrough(orderUid: string, floor: number): Promise<OrderView | null> {

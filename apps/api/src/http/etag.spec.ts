@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { etagFor, expectedVersionFrom, ifNoneMatchHits, notModified } from './etag.js';
+import { etagFor, expectedVersionFrom, ifNoneMatchHits, minVersionFrom, notModified, versionFloorFrom } from './etag.js';
 
 describe('entity tags', () => {
   describe('expectedVersionFrom (If-Match)', () => {
@@ -55,6 +55,33 @@ describe('entity tags', () => {
       expect(notModified(undefined, 'yesterday-ish', 3, modifiedAt)).to.equal(false);
       expect(notModified(undefined, modifiedAt.toUTCString(), 3, undefined)).to.equal(false);
       expect(notModified(undefined, undefined, 3, modifiedAt)).to.equal(false);
+    });
+  });
+
+  describe('versionFloorFrom (If-None-Match as a floor)', () => {
+    it('is the newest version among the tags of ours, strong or weak', () => {
+      expect(versionFloorFrom('"v3"')).to.equal(3);
+      expect(versionFloorFrom(' "v3", W/"v9" ,"v4"')).to.equal(9);
+    });
+
+    it('is 0 without a tag of ours', () => {
+      for (const header of [undefined, '*', '"abc"', '"v0"', '"v01"', '', 'v3']) {
+        expect(versionFloorFrom(header), String(header)).to.equal(0);
+      }
+    });
+  });
+
+  describe('minVersionFrom (Min-Version)', () => {
+    it('reads a positive decimal version', () => {
+      expect(minVersionFrom('7')).to.equal(7);
+      expect(minVersionFrom(' 12 ')).to.equal(12);
+      expect(minVersionFrom(undefined)).to.equal(undefined);
+    });
+
+    it('refuses anything else', () => {
+      for (const header of ['0', '-1', '1.5', 'v2', '"v2"', '', '01', '12345678901', '1e3']) {
+        expect(minVersionFrom(header), header).to.equal(null);
+      }
     });
   });
 });

@@ -24,6 +24,32 @@ export function expectedVersionFrom(ifMatch: string | undefined): ExpectedVersio
   return versions.length > 0 ? [...new Set(versions.map(Number))] : 'unmatchable';
 }
 
+const ANY_TAG = /^(?:W\/)?"v([1-9]\d{0,9})"$/;
+
+/**
+ * The version a client has already seen, read from the tags of ours its
+ * `If-None-Match` names (strong or weak; the newest of them): a read must not
+ * answer anything older. 0 when it names none of ours (or only `*`).
+ */
+export function versionFloorFrom(ifNoneMatch: string | undefined): number {
+  if (ifNoneMatch === undefined) return 0;
+  let floor = 0;
+  for (const raw of ifNoneMatch.split(',')) {
+    const version = ANY_TAG.exec(raw.trim())?.[1];
+    if (version !== undefined) floor = Math.max(floor, Number(version));
+  }
+  return floor;
+}
+
+const MIN_VERSION = /^[1-9]\d{0,9}$/;
+
+/** The `Min-Version` request header: undefined when absent, null when it is not a version (1 or more, decimal digits). */
+export function minVersionFrom(header: string | undefined): number | undefined | null {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  return MIN_VERSION.test(value) ? Number(value) : null;
+}
+
 /** Whether `If-None-Match` names the current version (weak comparison, as RFC 9110 asks for GET). */
 export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
   if (ifNoneMatch === undefined) return false;

@@ -12,7 +12,7 @@ import type { ReplaceOrder } from '../use-cases/replace-order.use-case.js';
 import type { SearchOrders } from '../use-cases/search-orders.use-case.js';
 import { principalOf, requireScope } from './auth/authenticate.js';
 import type { CursorCodec } from './cursor.js';
-import { etagFor, expectedVersionFrom, notModified } from './etag.js';
+import { etagFor, expectedVersionFrom, minVersionFrom, notModified, versionFloorFrom } from './etag.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { HttpProblem, problemTypes, validationProblem } from './problem.js';
 import { parseSearchQuery } from './search-query.js';
@@ -110,6 +110,17 @@ function sendOrder(req: Request, res: Response, view: OrderView): void {
   res.end(view.body);
 }
 
+/**
+ * The floor of a read: the newest version the client says it has seen, by the
+ * tags its `If-None-Match` names or by `Min-Version`. A `Min-Version` that is
+ * not a version is refused, naming the header.
+ */
+function readFloor(req: Request): number {
+  const minVersion = minVersionFrom(req.get('min-version'));
+  if (minVersion === null) throw validationProblem([{ path: '/headers/Min-Version', message: 'must be a version: a whole number from 1' }]);
+  return Math.max(minVersion ?? 0, versionFloorFrom(req.headers['if-none-match']));
+}
+
 function renderStored(status: number, { order, version, updatedAt }: VersionedOrder, location: boolean): RecordedResponse {
   return {
     status,
@@ -199,15 +210,16 @@ export function orderRoutes({
       .get(...mayRead, (req, res, next) => {
         const uid = orderUidParam(req);
         const principal = principalOf(res);
+        const floor = readFloor(req);
         // A hit in this process's cache answers synchronously, without a promise: it is most reads.
-        const local = readOrder.cached(principal, uid);
+        const local = readOrder.cached(principal, uid, floor);
         if (local === null) throw notFound(uid);
         if (local !== undefined) {
           sendOrder(req, res, local);
           return;
         }
         readOrder
-          .read(principal, uid)
+          .read(principal, uid, floor)
           .then((view) => {
             if (!view) throw notFound(uid);
             sendOrder(req, res, view);

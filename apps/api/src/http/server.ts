@@ -4,6 +4,13 @@ import type { Express } from 'express';
 
 export interface RunningServer {
   port: number;
+  /**
+   * Keeps accepting and serving, but every answer from now on carries
+   * `Connection: close`: clients and load balancers on keep-alive connections
+   * move to new connections (to other replicas, once this one is out of the
+   * pool) instead of reusing a socket that close() will end.
+   */
+  drain(): void;
   /** Stops accepting, lets requests in flight finish, then closes idle and remaining sockets. */
   close(): Promise<void>;
 }
@@ -15,13 +22,17 @@ export async function listen(app: Express, host: string, port: number, keepAlive
   server.keepAliveTimeout = keepAliveTimeoutMs;
   server.headersTimeout = keepAliveTimeoutMs + 1_000;
   let closing: Promise<void> | undefined;
-  // While closing, every response ends its connection: clients on keep-alive
+  let draining = false;
+  // While draining or closing, every response ends its connection: clients on keep-alive
   // connections that keep sending would otherwise hold the server open forever.
   server.prependListener('request', (_req, res) => {
-    if (closing) res.setHeader('Connection', 'close');
+    if (draining || closing) res.setHeader('Connection', 'close');
   });
   return {
     port: (server.address() as AddressInfo).port,
+    drain: () => {
+      draining = true;
+    },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -31,7 +31,7 @@ const TAKE_OLDEST_ROWS = namedStatement(
    )
    delete from outbox o using oldest
     where o.id = oldest.id
-   returning o.id, o.slot, o.order_uid, o.version, o.event_type, o.payload, o.request_id, o.created_at`,
+   returning o.id, o.slot, o.order_uid, o.version, o.event_type, o.payload, o.request_id, o.traceparent, o.created_at`,
 );
 
 interface OutboxRecord {
@@ -42,6 +42,7 @@ interface OutboxRecord {
   event_type: string;
   payload: string;
   request_id: string | null;
+  traceparent: string | null;
   created_at: Date;
 }
 
@@ -86,6 +87,7 @@ function rowOf(record: OutboxRecord): OutboxRow {
     eventType: record.event_type,
     payload: record.payload,
     requestId: record.request_id,
+    traceparent: record.traceparent,
     createdAt: record.created_at,
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { request, Agent } from 'node:http';
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { anOrder } from '@order-service/domain/testing';
@@ -107,6 +108,66 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
       expect(published.size).to.equal(acknowledged.length);
     } finally {
       await next.stop();
+    }
+  });
+  it('drains on SIGTERM: not ready at once, still serving with Connection: close for the drain delay, then refusing, exit 0', async () => {
+    const port = 18_000 + Math.floor(Math.random() * 1_000);
+    const url = `http://127.0.0.1:${port}`;
+    const adminUrl = `http://127.0.0.1:${port + 1}`;
+    const drainDelayMs = 2_000;
+    const issuer = await testIssuer();
+    const api = startApiProcess({
+      ...issuer.apiEnv,
+      PORT: String(port),
+      ADMIN_PORT: String(port + 1),
+      DATABASE_URL: database.url,
+      KAFKA_TOPIC: topic,
+      KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+      SHUTDOWN_DRAIN_DELAY_MS: String(drainDelayMs),
+    });
+    const exited = once(api, 'exit') as Promise<[number | null]>;
+    await waitReady(adminUrl);
+
+    // One keep-alive connection, as a load balancer keeps to its upstreams.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string): Promise<{ status: number; connection: string | undefined }> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${url}${path}`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get('/openapi.json')).to.deep.equal({ status: 200, connection: 'keep-alive' });
+
+      const signalledAt = Date.now();
+      api.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      const readiness = await fetch(`${adminUrl}/readyz`);
+      expect(readiness.status).to.equal(503);
+      expect(((await readiness.json()) as { checks: Record<string, { ok: boolean }> }).checks.serving?.ok).to.equal(false);
+
+      // Still serving through the drain delay, each answer closing its connection.
+      const during: Array<{ status: number; connection: string | undefined }> = [];
+      while (Date.now() - signalledAt < drainDelayMs - 500) {
+        during.push(await get('/openapi.json'));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(during.length).to.be.greaterThan(5);
+      expect(
+        during.every((answer) => answer.status === 200 && answer.connection === 'close'),
+        JSON.stringify(during),
+      ).to.equal(true);
+
+      // Then it exits cleanly, not before the drain delay.
+      const [code] = await exited;
+      expect(code).to.equal(0);
+      expect(Date.now() - signalledAt).to.be.at.least(drainDelayMs);
+    } finally {
+      agent.destroy();
+      if (api.exitCode === null) api.kill('SIGKILL');
     }
   });
 });

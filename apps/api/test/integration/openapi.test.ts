@@ -375,6 +375,13 @@ describe('OpenAPI document (apps/api/openapi.json)', () => {
       const notModified = await call(api.url, 'GET', `/orders/${orderUid}`, { headers: { 'if-none-match': read.headers.get('etag')! } });
       expect(notModified.status).to.equal(304);
       expectDocumented('GET', '/orders/{uid}', notModified);
+      const floored = await call(api.url, 'GET', `/orders/${orderUid}`, { headers: { 'min-version': '1' } });
+      expect(floored.status).to.equal(200);
+      expectDocumented('GET', '/orders/{uid}', floored);
+      const badFloor = await call(api.url, 'GET', `/orders/${orderUid}`, { headers: { 'min-version': 'latest' } });
+      expect(badFloor.status).to.equal(422);
+      expect(badFloor.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['/headers/Min-Version']);
+      expectDocumented('GET', '/orders/{uid}', badFloor);
 
       const replaced = await call(api.url, 'PUT', `/orders/${orderUid}`, { json: read.body, headers: { 'if-match': read.headers.get('etag')! } });
       expect(replaced.status).to.equal(200);

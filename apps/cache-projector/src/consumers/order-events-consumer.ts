@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
-import { highestVersions } from '@order-service/contracts';
-import { readOrderBatch } from '@order-service/kafka';
+import { EVENT_HEADERS, highestVersions } from '@order-service/contracts';
+import { headerText, inProcessSpan, readOrderBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
-import { oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
+import { newestEventAtMs, oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
 
 export interface OrderEventsConsumerOptions {
   kafka: KafkaJS.Kafka;
@@ -74,6 +74,7 @@ export class OrderEventsConsumer {
   readonly #retryBackoff: ExponentialBackoff<number>;
   #committing: Promise<void> | undefined;
   #started = false;
+  #joined = false;
   #stopped: Promise<void> | undefined;
 
   constructor(options: OrderEventsConsumerOptions) {
@@ -133,6 +134,16 @@ export class OrderEventsConsumer {
     return this.#stopped;
   }
 
+  /**
+   * True once this member has joined the group: its first assignment arrived
+   * (with the cooperative protocol every completed rebalance hands one, empty
+   * for a member with no partition). A static member restarted within the
+   * session timeout gets its own partitions back here, without a rebalance.
+   */
+  get hasJoinedGroup(): boolean {
+    return this.#joined;
+  }
+
   #track(payload: KafkaJS.EachBatchPayload): Promise<void> {
     if (this.#stopping.signal.aborted) return Promise.resolve();
     const work = this.#handleBatch(payload);
@@ -145,7 +156,19 @@ export class OrderEventsConsumer {
     return work;
   }
 
-  async #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+  /** One consumer span per batch, a child of its first sampled write and linked to every record's write. */
+  #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const records = batch.messages.map((message) => ({
+      key: message.key?.toString('utf8') ?? null,
+      traceparent: headerText(message.headers, EVENT_HEADERS.traceparent),
+      partition: batch.partition,
+      offset: message.offset,
+    }));
+    return inProcessSpan({ topic: batch.topic, partition: batch.partition, consumerGroup: this.#options.groupId, records }, () => this.#applyBatch(payload));
+  }
+
+  async #applyBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const receivedAt = performance.now();
     const lastOffset = batch.lastOffset();
@@ -213,6 +236,7 @@ export class OrderEventsConsumer {
       latencyMs: performance.now() - receivedAt,
       lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
       oldestEventAgeMs: oldestEventAgeMs(events),
+      newestEventAtMs: newestEventAtMs(events),
     });
     this.#scheduleCommit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
   }
@@ -279,6 +303,7 @@ export class OrderEventsConsumer {
     const partitions = assignment.map(({ topic, partition }) => ({ topic, partition }));
     if (error.code === KafkaJS.ErrorCodes.ERR__ASSIGN_PARTITIONS) {
       for (const partition of partitions) this.#revoked.delete(partitionKey(partition));
+      this.#joined = true;
       this.#logger.info('partitions assigned', { partitions });
     } else if (error.code === KafkaJS.ErrorCodes.ERR__REVOKE_PARTITIONS) {
       for (const partition of partitions) this.#revoked.add(partitionKey(partition));

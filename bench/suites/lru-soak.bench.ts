@@ -34,8 +34,8 @@ interface MemorySample {
  */
 export async function lruSoakBench(context: BenchContext): Promise<RowReport[]> {
   const { options, children, stack } = context;
-  const maxBytes = (options.smoke ? 4 : 32) * MIB;
-  const capSeconds = options.smoke ? 15 : 150;
+  const maxBytes = (options.smoke ? 2 : 32) * MIB;
+  const capSeconds = options.smoke ? 8 : 150;
   const topic = context.topicName('soak');
   await context.topics.create(topic);
   const keyPrefix = context.keyPrefix('soak');

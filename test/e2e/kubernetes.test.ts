@@ -329,6 +329,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
       const projector = find(production, 'StatefulSet', 'order-cache-projector').spec.template.spec.containers[0];
       expect(containerPort(api, 'http')).to.equal(IMAGES['order-service/api']!.port);
       expect(containerPort(projector, 'metrics')).to.equal(IMAGES['order-service/cache-projector']!.port);
+      // The ports are the apps' defaults too, which the images' HEALTHCHECKs and compose assume.
+      expect([containerPort(api, 'http'), containerPort(api, 'admin'), containerPort(projector, 'metrics')]).to.deep.equal([
+        (apiConfigSchema.http as any).port.default,
+        (apiConfigSchema.admin as any).port.default,
+        (projectorConfigSchema.http as any).port.default,
+      ]);
     });
 
     it('probes paths the apps serve, on the ports that serve them', async () => {

@@ -2,10 +2,9 @@ import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
 import { createDatabase, reportPoolConnections } from '@order-service/postgres';
 import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
-import { RedisProjectionStore } from '@order-service/projection';
+import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
 import { DependencyStateLog, Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
-import { createClient, type RedisClientType } from 'redis';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -79,12 +78,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ttlMs: useRedis ? config.cache.lruTtlMs : 0,
   });
   // Commands fail at once while Redis is unreachable instead of queueing, so reads fall through to PostgreSQL.
-  const redis: RedisClientType | undefined = useRedis ? createClient({ url: config.redis.url, disableOfflineQueue: true }) : undefined;
   const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
-  redis?.on('error', (error: Error) => redisState.down(error));
-  redis?.on('ready', () => redisState.up());
+  const redis = useRedis
+    ? new RedisConnection({
+        url: config.redis.url,
+        clusterNodes: config.redis.clusterNodes,
+        onError: (error) => redisState.down(error),
+        onReady: () => redisState.up(),
+      })
+    : undefined;
   const shared = redis
-    ? new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
+    ? new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
     : undefined;
   const invalidations = redis
     ? new RedisInvalidationListener(redis, config.redis.invalidationChannel, lru, logger.child({ component: 'cache-invalidation' }))
@@ -197,7 +201,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     windowMs: config.rateLimit.windowMs,
     perSubject: config.rateLimit.perSubject,
     perAddress: config.rateLimit.perAddress,
-    ...(redis && { redis: { client: redis, keyPrefix: config.redis.keyPrefix } }),
+    ...(redis && { redis: { commands: redis.rateLimitCommands(), keyPrefix: config.redis.keyPrefix } }),
     logger: logger.child({ component: 'rate-limit' }),
   });
   const cors = corsPolicy(config.http.corsOrigins);
@@ -274,11 +278,9 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         // What the clients report while closing is no outage.
         for (const state of [postgresState, kafkaState, redisState]) state.close();
         await step('lru-projection', () => lruProjection?.stop());
-        await step('invalidations', () => invalidations?.stop());
         await step('redis', async () => {
-          // quit() waits for a connection that may never come; a client not ready is destroyed.
-          if (redis?.isReady) await redis.quit().catch(() => undefined);
-          else if (redis?.isOpen) redis.destroy();
+          // Gracefully when connected; a connection not ready is destroyed (quit would wait for it).
+          await redis?.close();
         });
         await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());

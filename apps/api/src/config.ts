@@ -1,6 +1,11 @@
 import type convict from 'convict';
 import { loadConfig } from '@order-service/runtime';
 
+/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
+function keyPrefixFormat(value: unknown): void {
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
+}
+
 /** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
 export const DEV_ISSUER = 'urn:order-service:dev-issuer';
 export const DEV_JWKS_URL = 'http://127.0.0.1:8090/.well-known/jwks.json';
@@ -19,7 +24,7 @@ export interface ApiConfig {
   database: { url: string; listenUrl: string; poolMax: number; statementTimeoutMs: number };
   kafka: { brokers: string[]; topic: string; clientId: string; topicPartitions: number; topicReplicationFactor: number; topicMinInsyncReplicas: number };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
-  redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
+  redis: { url: string; clusterNodes: string[]; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
@@ -138,7 +143,18 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'REDIS_URL',
       sensitive: true,
     },
-    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    clusterNodes: {
+      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, the cache, invalidations and rate limits use the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
+      format: Array,
+      default: [],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
+      format: keyPrefixFormat,
+      default: 'orders',
+      env: 'REDIS_KEY_PREFIX',
+    },
     invalidationChannel: {
       doc: 'Pub/sub channel on which the projector names the orders it changed.',
       format: String,

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient } from 'redis';
 import {
   anyBrokerReachable,
   countBrokers,
@@ -10,7 +9,7 @@ import {
   reliableProducerConfig,
   TopicProvisioningCheck,
 } from '@order-service/kafka';
-import { Projection, RedisProjectionStore } from '@order-service/projection';
+import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
 import { DependencyStateLog, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
@@ -32,11 +31,14 @@ export interface ProjectorApp {
 export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp {
   // Commands fail at once while Redis is unreachable instead of queueing: the
   // consumer then retries the batch with a pause, uncommitted, and readiness says so.
-  const redis = createClient({ url: config.redis.url, disableOfflineQueue: true });
   // Each dependency's outages are one line when they start, a summary every 30 s, one line when they end.
   const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
-  redis.on('error', (error: Error) => redisState.down(error));
-  redis.on('ready', () => redisState.up());
+  const redis = new RedisConnection({
+    url: config.redis.url,
+    clusterNodes: config.redis.clusterNodes,
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
+  });
   const kafkaLog = logger.child({ component: 'kafka' });
   const kafkaState = new DependencyStateLog(kafkaLog, 'kafka', { probe: () => anyBrokerReachable(config.kafka.brokers) });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
@@ -54,7 +56,9 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     retry: config.retry,
-    projection: new Projection(new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })),
+    projection: new Projection(
+      new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
+    ),
     deadLetters: new KafkaDeadLetterPublisher(deadLetterProducer, config.kafka.deadLetterTopic),
     invalidations: new RedisInvalidationPublisher(redis, config.redis.invalidationChannel),
     counters,
@@ -119,7 +123,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
         await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
-        if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+        await redis.close();
         logger.info('cache projector stopped', {
           applied: counters.applied,
           stale: counters.stale,

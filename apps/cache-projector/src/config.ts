@@ -1,6 +1,11 @@
 import type convict from 'convict';
 import { loadConfig } from '@order-service/runtime';
 
+/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
+function keyPrefixFormat(value: unknown): void {
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
+}
+
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
   http: { host: string; port: number };
@@ -18,7 +23,7 @@ export interface ProjectorConfig {
     topicReplicationFactor: number;
     topicMinInsyncReplicas: number;
   };
-  redis: { url: string; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
+  redis: { url: string; clusterNodes: string[]; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
   retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
@@ -77,7 +82,18 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
   },
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
-    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    clusterNodes: {
+      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, every Redis user of the process uses the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
+      format: Array,
+      default: [],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
+      format: keyPrefixFormat,
+      default: 'orders',
+      env: 'REDIS_KEY_PREFIX',
+    },
     tombstoneTtlSeconds: {
       doc: "How long a deleted order's tombstone is kept to refuse late, older upserts.",
       format: 'nat',

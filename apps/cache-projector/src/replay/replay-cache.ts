@@ -1,6 +1,5 @@
-import { createClient } from 'redis';
 import { anyBrokerReachable, createKafka } from '@order-service/kafka';
-import { RedisProjectionStore } from '@order-service/projection';
+import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { DependencyStateLog, type Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
@@ -8,6 +7,8 @@ export interface ReplayOptions {
   brokers: string[];
   topic: string;
   redisUrl: string;
+  /** Nodes of a Redis Cluster (host:port); empty or absent for a single Redis at `redisUrl`. */
+  redisClusterNodes?: readonly string[];
   keyPrefix: string;
   tombstoneTtlSeconds: number;
   /** Most records applied per call. */
@@ -29,11 +30,14 @@ export interface ReplayOptions {
  */
 export async function replayCache(options: ReplayOptions): Promise<ReplaySummary> {
   const { logger } = options;
-  const redis = createClient({ url: options.redisUrl, disableOfflineQueue: true });
   const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
-  redis.on('error', (error: Error) => redisState.down(error));
-  redis.on('ready', () => redisState.up());
-  const store = new RedisProjectionStore(redis, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const redis = new RedisConnection({
+    url: options.redisUrl,
+    clusterNodes: options.redisClusterNodes ?? [],
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
+  });
+  const store = new RedisProjectionStore(redis.commands, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
   const kafkaState = new DependencyStateLog(logger.child({ component: 'kafka' }), 'kafka', { probe: () => anyBrokerReachable(options.brokers) });
   const kafka = createKafka({
     brokers: options.brokers,
@@ -58,6 +62,6 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
   } finally {
     redisState.close();
     kafkaState.close();
-    if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+    await redis.close();
   }
 }

@@ -24,6 +24,8 @@ if (values.dir === undefined || values.replica.length === 0) throw new Error('us
 process.stdout.write(
   nginxConfig({
     dir: values.dir,
+    // One process: the pid up tracks is all of nginx, so even a SIGKILL (down --now) leaves no worker behind.
+    singleProcess: true,
     upstreams: [{ name: 'api', ports: values.replica.map(port) }],
     servers: [{ port: port(values.listen), upstream: 'api' }],
     failTimeoutSeconds: Number(values['fail-timeout']),

@@ -22,6 +22,8 @@ export interface RollingRestartOptions {
   root: string;
   /** The environment of up, restart-rolling and down: RUN_DIR, ports, database, Redis, topic, group, key prefix, channel. */
   env: NodeJS.ProcessEnv;
+  /** A command that runs up and restart-rolling (and so the apps), such as `taskset -c 0,1`; none by default. */
+  launcher?: readonly string[];
   replicas: number;
   workers: number;
   /** nginx's URL (PORT). */
@@ -84,13 +86,17 @@ export async function runRollingRestart(options: RollingRestartOptions): Promise
   const { root, env } = options;
   const progress = options.progress ?? (() => undefined);
   const script = (name: string): string => join(root, 'scripts', name);
+  const launch = (name: string, args: readonly string[]): [string, string[]] => {
+    const [command, ...prefix] = [...(options.launcher ?? []), script(name)];
+    return [command ?? script(name), [...prefix, ...args]];
+  };
   const down = async (): Promise<void> => {
     await run(script('down'), [], { env, cwd: root, timeout: 120_000 });
   };
 
   progress(`./scripts/up --detach --replicas ${options.replicas} --workers ${options.workers}`);
   try {
-    await run(script('up'), ['--detach', '--replicas', String(options.replicas), '--workers', String(options.workers)], {
+    await run(...launch('up', ['--detach', '--replicas', String(options.replicas), '--workers', String(options.workers)]), {
       env,
       cwd: root,
       timeout: 300_000,
@@ -123,7 +129,7 @@ export async function runRollingRestart(options: RollingRestartOptions): Promise
     progress('./scripts/restart-rolling under load');
     const restartStart = Date.now();
     let workersStart = 0;
-    const child = spawn(script('restart-rolling'), [], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...launch('restart-rolling', []), { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');

@@ -38,6 +38,8 @@ export interface NginxConfigOptions {
   accessLog?: string;
   /** How long a replica that failed is left out before nginx tries it again. */
   failTimeoutSeconds?: number;
+  /** Failures within failTimeoutSeconds that leave a replica out (1); 0 never leaves one out. */
+  maxFails?: number;
 }
 
 /** The directives that decide which requests may go to a second replica (shared with infra/docker/nginx.conf). */
@@ -46,10 +48,10 @@ export const RETRY_DIRECTIVES = {
   writeWithoutKey: 'proxy_next_upstream error timeout;',
 } as const;
 
-function upstreamBlock({ name, ports }: NginxUpstream, failTimeoutSeconds: number): string {
+function upstreamBlock({ name, ports }: NginxUpstream, maxFails: number, failTimeoutSeconds: number): string {
   return [
     `  upstream ${name} {`,
-    ...ports.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${failTimeoutSeconds}s;`),
+    ...ports.map((port) => `    server 127.0.0.1:${port} max_fails=${maxFails} fail_timeout=${failTimeoutSeconds}s;`),
     // Idle connections to the replicas are reused and closed before the API's keep-alive timeout (65 s).
     '    keepalive 64;',
     '    keepalive_requests 10000000;',
@@ -86,7 +88,7 @@ function serverBlock({ port, upstream }: NginxServer): string {
 }
 
 /** The whole nginx.conf: in the foreground (`daemon off`), so the process started is the one to stop. */
-export function nginxConfig({ dir, upstreams, servers, singleProcess = false, accessLog, failTimeoutSeconds = 2 }: NginxConfigOptions): string {
+export function nginxConfig({ dir, upstreams, servers, singleProcess = false, accessLog, failTimeoutSeconds = 2, maxFails = 1 }: NginxConfigOptions): string {
   return [
     'daemon off;',
     singleProcess ? 'master_process off;' : 'worker_processes 1;',
@@ -121,7 +123,7 @@ export function nginxConfig({ dir, upstreams, servers, singleProcess = false, ac
     '    ~^(GET|HEAD|OPTIONS): 0;',
     '    ~^[A-Z]+:$ 1;',
     '  }',
-    ...upstreams.map((upstream) => upstreamBlock(upstream, failTimeoutSeconds)),
+    ...upstreams.map((upstream) => upstreamBlock(upstream, maxFails, failTimeoutSeconds)),
     ...servers.map(serverBlock),
     '}',
     '',

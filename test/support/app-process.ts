@@ -29,12 +29,18 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-export function startAppProcess(app: keyof typeof MAINS, env: Record<string, string>): AppProcess {
+export interface AppProcessOptions {
+  /** A file the process writes every module it resolved to, when it exits (test/support/record-imports.ts). */
+  recordImportsTo?: string;
+}
+
+export function startAppProcess(app: keyof typeof MAINS, env: Record<string, string>, { recordImportsTo }: AppProcessOptions = {}): AppProcess {
   // Only what the test names: no OTEL_* or other settings leak in from the caller's environment.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAINS[app]], {
+  const recorder = recordImportsTo ? ['--import', './test/support/record-imports.ts'] : [];
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...recorder, MAINS[app]], {
     cwd: root,
-    env: { ...inherited, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    env: { ...inherited, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env, ...(recordImportsTo && { RECORD_IMPORTS_TO: recordImportsTo }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: AppLine[] = [];

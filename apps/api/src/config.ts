@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
 function keyPrefixFormat(value: unknown): void {
@@ -32,6 +32,7 @@ export interface ApiConfig {
   operations: { projectorMetricsUrls: string[]; sampleIntervalMs: number; windowMinutes: number };
   shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 export const apiConfigSchema: convict.Schema<ApiConfig> = {
@@ -267,6 +268,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /**

@@ -1,5 +1,5 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
 function keyPrefixFormat(value: unknown): void {
@@ -27,6 +27,7 @@ export interface ProjectorConfig {
   retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 /** The projector's whole configuration: every key has its environment variable, a default and a check. */
@@ -123,6 +124,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */

@@ -10,6 +10,8 @@ export const EVENT_HEADERS = {
   version: 'order-version',
   requestId: 'request-id',
   schemaVersion: 'schema-version',
+  /** The W3C traceparent of the write that made the event: the projector's span joins its trace. */
+  traceparent: 'traceparent',
   dlqReason: 'dlq-reason',
   dlqError: 'dlq-error',
   dlqSourceTopic: 'dlq-source-topic',

@@ -9,3 +9,5 @@ export { DEFAULT_PARTITIONS, findShortfalls, PROVISIONING_ASPECTS, resolveTopicS
 export type { ProvisioningAspect, TopicLayout, TopicSettings, TopicSettingsConfig, TopicShortfall } from './topic-settings.js';
 export { countBrokers, describeTopicLayouts, inspectTopics, TopicProvisioningCheck } from './topic-provisioning.js';
 export type { TopicProvisioningCheckOptions } from './topic-provisioning.js';
+export { inProcessSpan, inPublishSpan, spanContextOfTraceparent } from './messaging-spans.js';
+export type { ProcessSpanOptions, PublishSpanOptions, TracedRecord } from './messaging-spans.js';

@@ -17,7 +17,17 @@ function rowAt(occurredAt: string, id: number): OutboxRow {
     request_id: null,
     order,
   });
-  return { id, slot: 0, orderUid: order.order_uid, version: 1, eventType: 'order.upserted', payload, requestId: null, createdAt: new Date(0) };
+  return {
+    id,
+    slot: 0,
+    orderUid: order.order_uid,
+    version: 1,
+    eventType: 'order.upserted',
+    payload,
+    requestId: null,
+    traceparent: null,
+    createdAt: new Date(0),
+  };
 }
 
 function publisherThat(fails: boolean): OutboxPublisher {

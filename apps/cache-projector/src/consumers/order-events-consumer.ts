@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
-import { highestVersions } from '@order-service/contracts';
-import { readOrderBatch } from '@order-service/kafka';
+import { EVENT_HEADERS, highestVersions } from '@order-service/contracts';
+import { headerText, inProcessSpan, readOrderBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
@@ -156,7 +156,19 @@ export class OrderEventsConsumer {
     return work;
   }
 
-  async #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+  /** One consumer span per batch, a child of its first sampled write and linked to every record's write. */
+  #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const records = batch.messages.map((message) => ({
+      key: message.key?.toString('utf8') ?? null,
+      traceparent: headerText(message.headers, EVENT_HEADERS.traceparent),
+      partition: batch.partition,
+      offset: message.offset,
+    }));
+    return inProcessSpan({ topic: batch.topic, partition: batch.partition, consumerGroup: this.#options.groupId, records }, () => this.#applyBatch(payload));
+  }
+
+  async #applyBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const receivedAt = performance.now();
     const lastOffset = batch.lastOffset();

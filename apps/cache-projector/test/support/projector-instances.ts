@@ -15,6 +15,8 @@ export interface ProjectorSetting {
   groupId: string;
   keyPrefix: string;
   redisUrl?: string;
+  /** host:port of Redis Cluster nodes; absent for the single test Redis. */
+  redisClusterNodes?: readonly string[];
   invalidationChannel?: string;
   groupInstanceId?: string;
   maxBatchSize?: number;
@@ -36,6 +38,7 @@ export function projectorEnvironment(setting: ProjectorSetting): Record<string, 
     PROJECTOR_RETRY_INITIAL_DELAY_MS: '50',
     PROJECTOR_RETRY_MAX_DELAY_MS: '500',
     REDIS_URL: setting.redisUrl ?? testEnvironment.redisUrl,
+    REDIS_CLUSTER_NODES: (setting.redisClusterNodes ?? []).join(','),
     REDIS_KEY_PREFIX: setting.keyPrefix,
     CACHE_INVALIDATION_CHANNEL: setting.invalidationChannel ?? `${setting.keyPrefix}:invalidate`,
     LOG_LEVEL: 'error',

@@ -46,7 +46,8 @@ export class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     this.#options = options;
-    const nodes = options.clusterNodes ?? [];
+    // An empty REDIS_CLUSTER_NODES reaches here as [''] (convict splits the empty text): no node, a single Redis.
+    const nodes = (options.clusterNodes ?? []).filter((node) => node.trim() !== '');
     this.clustered = nodes.length > 0;
     if (this.clustered) {
       const { username, password, protocol } = new URL(options.url);

@@ -10,9 +10,11 @@
 # Targets:
 #   api (default, last stage)  the API; it does not migrate: the migrator and topic-init jobs do.
 #   cache-projector            the Kafka consumer-group worker that keeps the Redis order cache; the
-#                              same image rebuilds the cache (node dist/cli/replay-cache.js --help).
+#                              same image rebuilds the cache (node dist/cli/replay-cache.js --help) and
+#                              sends dead letters again (node dist/cli/redrive-dlq.js --help).
 #   migrator                   infra's migrations and operator CLIs, nothing of the apps:
-#                              node dist/cli/migrate.js latest, node dist/cli/create-topics.js
+#                              node dist/cli/migrate.js latest, node dist/cli/create-topics.js, and
+#                              node dist/cli/await-ready.js for the Kubernetes initContainers
 #   seeder                     the workspace with its dev dependencies, running scripts/seed.ts through tsx.
 #
 # One build stage serves every target, so librdkafka is compiled once per
@@ -53,10 +55,13 @@ RUN --mount=type=cache,id=order-service-pnpm-store,target=/pnpm/store --mount=ty
  && pnpm fetch --ignore-scripts --store-dir /pnpm/store
 
 COPY . .
-# The workspace install runs the install scripts: this is the one place
-# librdkafka is compiled. Then every package is compiled at once.
+# The workspace install links what `pnpm fetch` stored; the rebuild is the one
+# place librdkafka is compiled (an install after `pnpm fetch` finds the packages
+# in place and runs no install script). Then every package is compiled at once.
 RUN --mount=type=cache,id=order-service-pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --offline --store-dir /pnpm/store
+    pnpm install --frozen-lockfile --offline --store-dir /pnpm/store \
+ && pnpm --recursive rebuild @confluentinc/kafka-javascript \
+ && test -f node_modules/.pnpm/@confluentinc+kafka-javascript@*/node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node
 RUN pnpm exec tsc -b apps/api apps/cache-projector infra
 
 # Self-contained copies of the two apps and of infra with their production
@@ -94,8 +99,11 @@ RUN test -f /out/apps/api/dist/main.js \
  && test -f /out/apps/api/openapi.json \
  && test -d /out/apps/api/public \
  && test -f /out/apps/cache-projector/dist/main.js \
+ && test -f /out/apps/cache-projector/dist/cli/replay-cache.js \
+ && test -f /out/apps/cache-projector/dist/cli/redrive-dlq.js \
  && test -f /out/infra/dist/cli/migrate.js \
  && test -f /out/infra/dist/cli/create-topics.js \
+ && test -f /out/infra/dist/cli/await-ready.js \
  && (cd /out/apps/api && node -e "require('@confluentinc/kafka-javascript')") \
  && (cd /out/apps/cache-projector && node -e "require('@confluentinc/kafka-javascript')") \
  && (cd /out/infra/node_modules/@order-service/kafka && node -e "require('@confluentinc/kafka-javascript')")

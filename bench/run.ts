@@ -19,6 +19,7 @@ import { postOrdersBench } from './suites/post-orders.bench.js';
 import { projectionLagBench } from './suites/projection-lag.bench.js';
 import { projectorThroughputBench } from './suites/projector-throughput.bench.js';
 import { replayBench } from './suites/replay.bench.js';
+import { rollingRestartBench } from './suites/rolling-restart.bench.js';
 import { scaleOutBench } from './suites/scale-out.bench.js';
 
 const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowReport[]>> = {
@@ -29,6 +30,7 @@ const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowRep
   projector: projectorThroughputBench,
   replay: replayBench,
   'scale-out': scaleOutBench,
+  'rolling-restart': rollingRestartBench,
 };
 
 const GENERAL_NOTES = [

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describeEnvironment } from '../packages/runtime/src/config-errors.js';
 import { apiConfigSchema } from '../apps/api/src/config.js';
 import { projectorConfigSchema } from '../apps/cache-projector/src/config.js';
+import { infraConfigSchema } from '../infra/src/config.js';
 
 const README = new URL('../README.md', import.meta.url);
 const ENV_EXAMPLE = new URL('../.env.example', import.meta.url);
@@ -20,7 +21,15 @@ function table(title: string, schema: object): string {
 }
 
 export function environmentSection(): string {
-  return [START, table('API (apps/api)', apiConfigSchema), '', table('Cache projector (apps/cache-projector)', projectorConfigSchema), END].join('\n');
+  return [
+    START,
+    table('API (apps/api)', apiConfigSchema),
+    '',
+    table('Cache projector (apps/cache-projector)', projectorConfigSchema),
+    '',
+    table('Operator tools (infra: migrate, create topics)', infraConfigSchema),
+    END,
+  ].join('\n');
 }
 
 export function withEnvironmentSection(readme: string): string {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nginxConfig } from '../../scripts/lib/nginx-config.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { freePort, startApi, waitForReady, type ApiVariant } from '../support/bench-servers.js';
 import { describeCpu } from '../support/cpu-usage.js';
@@ -13,36 +14,6 @@ import { ensureSeeded } from './get-reads.bench.js';
 
 /** Both API processes may use either core: pinning two servers to one core would measure nothing. */
 const ANY_CORE = '0,1';
-
-/** nginx in the foreground as one process, with one port per upstream set and keep-alive to the upstreams. */
-function nginxConfig(dir: string, oneBackendPort: number, twoBackendsPort: number, backends: readonly number[]): string {
-  const upstream = (name: string, ports: readonly number[]) =>
-    `  upstream ${name} {\n${ports.map((port) => `    server 127.0.0.1:${port};`).join('\n')}\n    keepalive 64;\n    keepalive_requests 10000000;\n  }`;
-  const server = (port: number, name: string) =>
-    `  server {\n    listen 127.0.0.1:${port};\n    location / {\n      proxy_pass http://${name};\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";\n    }\n  }`;
-  return [
-    'daemon off;',
-    'master_process off;',
-    `pid ${join(dir, 'nginx.pid')};`,
-    `error_log ${join(dir, 'error.log')} warn;`,
-    'events { worker_connections 4096; }',
-    'http {',
-    '  access_log off;',
-    // The default (1,000) closes a client's connection every 1,000 requests, which the load generator counts as an error.
-    '  keepalive_requests 10000000;',
-    `  client_body_temp_path ${join(dir, 'body')};`,
-    `  proxy_temp_path ${join(dir, 'proxy')};`,
-    `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
-    `  uwsgi_temp_path ${join(dir, 'uwsgi')};`,
-    `  scgi_temp_path ${join(dir, 'scgi')};`,
-    upstream('one', backends.slice(0, 1)),
-    upstream('two', backends),
-    server(oneBackendPort, 'one'),
-    server(twoBackendsPort, 'two'),
-    '}',
-    '',
-  ].join('\n');
-}
 
 /** Row 8: GET (LRU hit) through nginx to two API processes against one, CPU use reported. */
 export async function scaleOutBench(context: BenchContext): Promise<RowReport[]> {
@@ -66,7 +37,22 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
 
   const [onePort, twoPort] = [await freePort(), await freePort()];
   const config = join(context.tmpDir, 'nginx.conf');
-  writeFileSync(config, nginxConfig(context.tmpDir, onePort, twoPort, [first.port, second.port]));
+  writeFileSync(
+    config,
+    // The load balancer ./scripts/up runs, as one process (the same retry rules; GETs take its direct location).
+    nginxConfig({
+      dir: context.tmpDir,
+      singleProcess: true,
+      upstreams: [
+        { name: 'one', ports: [first.port] },
+        { name: 'two', ports: [first.port, second.port] },
+      ],
+      servers: [
+        { port: onePort, upstream: 'one' },
+        { port: twoPort, upstream: 'two' },
+      ],
+    }),
+  );
   const nginx = children.start({
     name: 'nginx',
     command: 'nginx',

@@ -86,9 +86,22 @@ ensure_redis() {
   wait_tcp "$host" "$port" 15 Redis
 }
 
-ensure_kafka() {
+# Debian's nginx, the load balancer of `./scripts/up --replicas N` (run with a
+# configuration of its own, never as the system's service); NGINX_BIN names it.
+ensure_nginx() {
+  NGINX_BIN="$(command -v nginx || true)"
+  [ -n "$NGINX_BIN" ] || [ ! -x /usr/sbin/nginx ] || NGINX_BIN=/usr/sbin/nginx
+  if [ -z "$NGINX_BIN" ]; then
+    apt_install nginx
+    NGINX_BIN=/usr/sbin/nginx
+  fi
+  export NGINX_BIN
+}
+
+ensure_kafka() { # one broker, or KAFKA_NODES nodes of a cluster from the port KAFKA_BROKERS names first
   source "$ROOT/scripts/lib/kafka.sh"
-  kafka_start
+  local first="${KAFKA_BROKERS%%,*}"
+  if ((${KAFKA_NODES:-1} > 1)); then kafka_cluster_start "${first##*:}" "$KAFKA_NODES"; else kafka_use_port "${first##*:}" && kafka_start; fi
 }
 
 # Databases, schema and topic: the seed's migrator and topic-init steps.

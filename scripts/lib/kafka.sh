@@ -1,16 +1,45 @@
-# A single-node Apache Kafka broker in KRaft mode, fetched from Maven Central.
-# The libraries are shared; each port's broker keeps its configuration, data,
-# log and pid file in a folder of its own, so brokers on two ports never clash.
+# Apache Kafka in KRaft mode, fetched from Maven Central: a single broker, or a
+# cluster of N combined broker+controller nodes with an N-voter quorum, all from
+# the same jars. The libraries are shared; each node keeps its configuration,
+# data, log and pid file in a folder of its own, so brokers on other ports never
+# clash. A node listens on its port and its controller on the port after it;
+# node i of a cluster whose first port is P listens on P + 2(i-1).
+#   single broker on 9092:   .local/kafka/broker-9092
+#   3 nodes from 9092:       .local/kafka/cluster-9092/broker-{9092,9094,9096}
+# KAFKA_CLUSTER_HOME moves the cluster folders elsewhere (tests use a temporary
+# one); KAFKA_HEAP_OPTS sizes each JVM.
 # shellcheck shell=bash
 source "$ROOT/scripts/lib/processes.sh"
 KAFKA_HOME="$LOCAL/kafka"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 
-kafka_use_port() { # port: the broker the functions below act on
-  KAFKA_PORT=$1
+kafka_use_node() { # first-port count index: node `index` (1-based) of a cluster of `count` nodes
+  local first=$1 count=$2 index=$3 i
+  KAFKA_PORT=$((first + 2 * (index - 1)))
   KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
-  KAFKA_DIR="$KAFKA_HOME/broker-$KAFKA_PORT"
+  KAFKA_NODE_ID=$index
+  KAFKA_CLUSTER_SIZE=$count
+  KAFKA_VOTERS=""
+  for ((i = 1; i <= count; i++)); do KAFKA_VOTERS+="${KAFKA_VOTERS:+,}$i@127.0.0.1:$((first + 2 * (i - 1) + 1))"; done
+  if ((count == 1)); then
+    KAFKA_DIR="$KAFKA_HOME/broker-$KAFKA_PORT"
+    KAFKA_CLUSTER_DIR="$KAFKA_DIR"
+  else
+    KAFKA_CLUSTER_DIR="${KAFKA_CLUSTER_HOME:-$KAFKA_HOME}/cluster-$first"
+    KAFKA_DIR="$KAFKA_CLUSTER_DIR/broker-$KAFKA_PORT"
+  fi
+}
+
+kafka_use_port() { # port: the single broker the functions below act on
+  kafka_use_node "$1" 1 1
 }
 kafka_use_port "${KAFKA_BROKERS##*:}"
+
+kafka_bootstrap_servers() { # first-port count -> host:port,... of every node
+  local i out=""
+  for ((i = 0; i < $2; i++)); do out+="${out:+,}127.0.0.1:$(($1 + 2 * i))"; done
+  echo "$out"
+}
 
 kafka_fetch() {
   local want
@@ -25,37 +54,65 @@ kafka_fetch() {
   echo "$want" >"$KAFKA_HOME/libs.stamp"
 }
 
+kafka_java() { # args...: java with the broker's classpath and this node's logging
+  java -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
 kafka_configure() {
   # The broker on 9092 kept its data in .local/kafka/data before brokers had folders of their own.
-  if [ "$KAFKA_PORT" = 9092 ] && [ -d "$KAFKA_HOME/data" ] && [ ! -d "$KAFKA_DIR" ]; then
+  if [ "$KAFKA_PORT" = 9092 ] && ((KAFKA_CLUSTER_SIZE == 1)) && [ -d "$KAFKA_HOME/data" ] && [ ! -d "$KAFKA_DIR" ]; then
     mkdir -p "$KAFKA_DIR" && mv "$KAFKA_HOME/data" "$KAFKA_DIR/data"
   fi
   mkdir -p "$KAFKA_DIR/data"
+  # Internal topics are replicated like the project's: min(3, nodes), acknowledged by one less.
+  local rf=$((KAFKA_CLUSTER_SIZE < 3 ? KAFKA_CLUSTER_SIZE : 3))
+  local isr=$((rf > 1 ? rf - 1 : 1))
   sed -e "s#@DATA@#$KAFKA_DIR/data#" -e "s#@PORT@#$KAFKA_PORT#" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" \
+    -e "s#@NODE_ID@#$KAFKA_NODE_ID#" -e "s#@VOTERS@#$KAFKA_VOTERS#" -e "s#@INTERNAL_RF@#$rf#" -e "s#@INTERNAL_MIN_ISR@#$isr#" \
     "$ROOT/infra/kafka/server.properties" >"$KAFKA_DIR/server.properties"
   cp "$ROOT/infra/kafka/log4j2.properties" "$KAFKA_DIR/log4j2.properties"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" \
-      kafka.tools.StorageTool format --ignore-formatted \
-      -t "$(java -cp "$KAFKA_HOME/libs/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
-      -c "$KAFKA_DIR/server.properties" >/dev/null || die "could not format Kafka storage"
+    # Every node of a cluster is formatted with the same cluster id, kept beside them.
+    local id_file="$KAFKA_CLUSTER_DIR/cluster.id"
+    [ -s "$id_file" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$id_file"
+    kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$(cat "$id_file")" -c "$KAFKA_DIR/server.properties" >/dev/null ||
+      die "could not format Kafka storage in $KAFKA_DIR"
   fi
 }
 
-kafka_start() {
+kafka_launch() { # starts the current node's JVM unless its port answers; does not wait for it
   if tcp_open 127.0.0.1 "$KAFKA_PORT"; then return 0; fi
-  kafka_fetch
   kafka_configure
-  log "starting Kafka (KRaft) on 127.0.0.1:$KAFKA_PORT, data in ${KAFKA_DIR#"$ROOT"/}"
+  log "starting Kafka (KRaft, node $KAFKA_NODE_ID of $KAFKA_CLUSTER_SIZE) on 127.0.0.1:$KAFKA_PORT, data in ${KAFKA_DIR#"$ROOT"/}"
   # A session of its own: a Ctrl-C to the terminal that started it does not reach it; scripts/down stops it.
-  setsid nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+  # shellcheck disable=SC2086
+  setsid nohup java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
     >"$KAFKA_DIR/stdout.log" 2>&1 </dev/null &
   write_pid_file "$KAFKA_DIR/kafka.pid" $! || die "Kafka exited at once; see $KAFKA_DIR/stdout.log"
+}
+
+kafka_start() { # the single broker on KAFKA_PORT
+  kafka_fetch
+  kafka_launch
   wait_tcp 127.0.0.1 "$KAFKA_PORT" 90 Kafka
 }
 
-kafka_stop() { # [--now]: the broker this checkout started on KAFKA_PORT, if it still runs
+kafka_stop() { # [--now]: the node this checkout started on KAFKA_PORT, if it still runs
   stop_tracked "$KAFKA_DIR/kafka.pid" "kafka on port $KAFKA_PORT" 30 "$@"
+}
+
+# A node's broker port opens once the quorum has a leader, which needs a
+# majority of the voters: every JVM is launched before any port is waited for.
+kafka_cluster_start() { # first-port count
+  local i
+  kafka_fetch
+  for ((i = 1; i <= $2; i++)); do kafka_use_node "$1" "$2" "$i" && kafka_launch; done
+  for ((i = 1; i <= $2; i++)); do kafka_use_node "$1" "$2" "$i" && wait_tcp 127.0.0.1 "$KAFKA_PORT" 120 "Kafka node $i"; done
+}
+
+kafka_cluster_stop() { # first-port count [--now]
+  local i
+  for ((i = $2; i >= 1; i--)); do kafka_use_node "$1" "$2" "$i" && kafka_stop "${@:3}"; done
 }

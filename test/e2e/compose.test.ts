@@ -13,13 +13,15 @@ import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { apiConfigSchema, loadApiConfig } from '../../apps/api/src/config.js';
 import { loadProjectorConfig, projectorConfigSchema } from '../../apps/cache-projector/src/config.js';
+import { infraConfigSchema } from '../../infra/src/config.js';
+import { dockerStages, stageArgs, type DockerStage } from '../support/dockerfile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
 /** The containers of the Go service's README, plus the load balancer in front of the API replicas. */
 /** ... and the local token issuer the API replicas trust and the seeder signs with. */
-const SERVICES = ['postgres', 'redis', 'redpanda', 'topic-init', 'migrator', 'issuer', 'api', 'lb', 'cache-projector', 'seeder'];
+const SERVICES = ['postgres', 'redis', 'redpanda', 'redpanda-2', 'redpanda-3', 'topic-init', 'migrator', 'issuer', 'api', 'lb', 'cache-projector', 'seeder'];
 const ONE_SHOT = ['topic-init', 'migrator', 'seeder'];
 
 interface DependsOn {
@@ -150,32 +152,6 @@ function argv(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : value.split(/\s+/).filter(Boolean);
 }
 
-interface DockerStage {
-  name: string | undefined;
-  base: string;
-  instructions: { keyword: string; args: string }[];
-}
-
-/** The stages of a Dockerfile: continuation lines joined, comments and parser directives dropped. */
-function dockerStages(text: string): DockerStage[] {
-  const lines = text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const stages: DockerStage[] = [];
-  for (const line of lines) {
-    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
-    if (keyword.toUpperCase() === 'FROM') {
-      const [base = '', as, name] = args.replace(/--\S+\s+/g, '').split(/\s+/);
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, base, instructions: [] });
-    } else {
-      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
-    }
-  }
-  return stages;
-}
-
 /** The user a stage runs as: its last USER, else its parent stage's, else root. */
 function stageUser(stages: DockerStage[], index: number): string {
   const stage = stages[index];
@@ -295,6 +271,35 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     }
   });
 
+  it('has a redpanda-cluster profile whose two brokers join redpanda, and a topic-init that can wait for them', function () {
+    const flag = (name: string, option: string): string | undefined =>
+      argv(service(name).command)
+        .find((a) => a.startsWith(`--${option}=`))
+        ?.slice(option.length + 3);
+    expect(service('redpanda').profiles, 'the seed broker runs in every profile').to.equal(undefined);
+    expect(flag('redpanda', 'seeds'), 'the seed starts the cluster').to.equal(undefined);
+    expect(flag('redpanda', 'advertise-rpc-addr')).to.equal('redpanda:33145');
+    const volumes = new Set<string>();
+    for (const name of ['redpanda-2', 'redpanda-3']) {
+      const node = service(name);
+      expect(node.profiles, name).to.deep.equal(['redpanda-cluster']);
+      expect(node.image, `${name}: the same Redpanda`).to.equal(service('redpanda').image);
+      expect(flag(name, 'seeds'), `${name} joins redpanda over its RPC address`).to.equal(flag('redpanda', 'advertise-rpc-addr'));
+      expect(flag(name, 'advertise-kafka-addr')).to.equal(`internal://${name}:9092`);
+      expect(flag(name, 'advertise-rpc-addr')).to.equal(`${name}:33145`);
+      expect(dependencies(node)).to.have.property('redpanda');
+      for (const volume of node.volumes ?? []) volumes.add(typeof volume === 'string' ? volume.split(':')[0]! : (volume.source ?? ''));
+    }
+    expect(volumes.size, 'a data volume of its own per broker').to.equal(2);
+    expect(compose.volumes).to.include.keys([...volumes]);
+    // With the profile, the operator asks for 3 replicas and topic-init waits until the cluster has 3 brokers.
+    const withCluster = interpolate(parseYaml(read('docker-compose.yml')) as ComposeFile, { KAFKA_TOPIC_REPLICATION_FACTOR: '3' });
+    const topicInit = environment(withCluster.services['topic-init']!);
+    expect(topicInit.KAFKA_TOPIC_REPLICATION_FACTOR).to.equal('3');
+    expect(read('infra/src/cli/create-topics.ts')).to.match(/brokers < config\.topicReplicationFactor/);
+    expect(environment(service('topic-init')).KAFKA_TOPIC_REPLICATION_FACTOR, 'by default min(3, brokers)').to.equal('0');
+  });
+
   it('starts in a sound order: no cycles, services wait for healthy services and completed jobs', function () {
     const graph = new Map(Object.entries(services).map(([name, s]) => [name, Object.keys(dependencies(s))]));
     expect(hasCycle(graph), 'dependency cycle').to.equal(null);
@@ -350,7 +355,8 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
   });
 
   it('gives the operator jobs only variables the infra tools read, matching the API', function () {
-    const infraReads = new Set([...read('infra/src/config.ts').matchAll(/env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
+    const infraReads = envNames(infraConfigSchema);
+    expect(infraReads, 'the walk found the infra schema').to.include.members(['DATABASE_URL', 'KAFKA_BROKERS']);
     const apiEnv = environment(service('api'));
     for (const name of ['migrator', 'topic-init']) {
       const env = environment(service(name));
@@ -416,8 +422,7 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
       ['cache-projector', 8081],
     ] as const) {
       expect(service(app).build, `${app} builds its own target`).to.deep.include({ dockerfile: 'Dockerfile', target: app });
-      const stage = stages.find((s) => s.name === app);
-      const args = (keyword: string) => stage?.instructions.filter((i) => i.keyword === keyword).map((i) => i.args) ?? [];
+      const args = (keyword: string) => stageArgs(stages, app, keyword);
       expect(args('CMD'), `${app}: CMD`).to.deep.equal(['["node", "dist/main.js"]']);
       expect(existsSync(join(ROOT, `apps/${app}/src/main.ts`))).to.equal(true);
       expect(args('EXPOSE'), `${app}: EXPOSE`).to.deep.equal([String(port)]);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 import { envExample, withEnvironmentSection } from '../../scripts/readme-env.js';
 
 describe('README', () => {
@@ -17,5 +18,18 @@ describe('README', () => {
     expect(readme).to.include('./scripts/up');
     expect(readme).to.include('./scripts/test');
     expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).to.include('./scripts/test');
+  });
+
+  it('has a runbook paragraph for every alert of deploy/prometheus/rules.yml, which links to it with a summary', () => {
+    const rules = parse(readFileSync(new URL('../../deploy/prometheus/rules.yml', import.meta.url), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert?: string; annotations?: Record<string, string> }> }>;
+    };
+    const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
+    expect(alerts).to.have.length.greaterThan(7);
+    for (const { alert, annotations } of alerts) {
+      expect(readme, `runbook of ${alert}`).to.include(`\n#### ${alert}\n`);
+      expect(annotations?.runbook_url, `runbook_url of ${alert}`).to.equal(`README.md#${alert!.toLowerCase()}`);
+      expect(annotations?.summary ?? '', `summary of ${alert}`).to.have.length.greaterThan(10);
+    }
   });
 });

@@ -1,11 +1,10 @@
 import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type { Knex } from 'knex';
-import { createDatabase } from '@order-service/postgres';
-import { createKafka, reliableProducerConfig } from '@order-service/kafka';
-import { RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
-import { Drain, errorFields, type Logger, type ReadinessCheck } from '@order-service/runtime';
-import { createClient, type RedisClientType } from 'redis';
+import { createDatabase, reportPoolConnections } from '@order-service/postgres';
+import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
+import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
+import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
+import { DependencyStateLog, Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -28,6 +27,7 @@ import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
 import { KafkaOutboxPublisher } from './outbox/kafka-outbox-publisher.js';
+import { WatermarkedOutboxPublisher } from './outbox/published-watermark.js';
 import { KnexOutboxStore } from './outbox/knex-outbox-store.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { PgOutboxListener } from './outbox/pg-outbox-listener.js';
@@ -58,7 +58,12 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     statementTimeoutMs: config.database.statementTimeoutMs,
     applicationName: 'order-api',
   });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
+  // Each dependency's outages are one line when they start, a summary every 30 s, one line when they end.
+  const postgresState = new DependencyStateLog(logger.child({ component: 'postgres' }), 'postgres');
+  reportPoolConnections(db, postgresState);
+  const kafkaLog = logger.child({ component: 'kafka' });
+  const kafkaState = new DependencyStateLog(kafkaLog, 'kafka', { probe: () => anyBrokerReachable(config.kafka.brokers) });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
 
   const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
   const orders = new KnexOrderRepository(db, orderEvents);
@@ -70,10 +75,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ttlMs: useRedis ? config.cache.lruTtlMs : 0,
   });
   // Commands fail at once while Redis is unreachable instead of queueing, so reads fall through to PostgreSQL.
-  const redis: RedisClientType | undefined = useRedis ? createClient({ url: config.redis.url, disableOfflineQueue: true }) : undefined;
-  redis?.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
+  const redis = useRedis
+    ? new RedisConnection({
+        url: config.redis.url,
+        clusterNodes: config.redis.clusterNodes,
+        onError: (error) => redisState.down(error),
+        onReady: () => redisState.up(),
+      })
+    : undefined;
   const shared = redis
-    ? new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
+    ? new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })
     : undefined;
   const invalidations = redis
     ? new RedisInvalidationListener(redis, config.redis.invalidationChannel, lru, logger.child({ component: 'cache-invalidation' }))
@@ -109,19 +121,24 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   }
   const outboxLog = logger.child({ component: 'outbox-relay' });
   const outbox = new KnexOutboxStore(db);
-  const relay = new OutboxRelay({
-    store: outbox,
-    publisher: new KafkaOutboxPublisher({
+  const publisher = new WatermarkedOutboxPublisher(
+    new KafkaOutboxPublisher({
       createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
       topic: config.kafka.topic,
       publishTimeoutMs: config.outbox.publishTimeoutMs,
       logger: outboxLog,
     }),
+  );
+  const relay = new OutboxRelay({
+    store: outbox,
+    publisher,
     notifications: new PgOutboxListener({
-      connectionString: config.database.url,
+      // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
+      connectionString: config.database.listenUrl || config.database.url,
       pollIntervalMs: config.outbox.pollIntervalMs,
       maxBackoffMs: config.outbox.maxBackoffMs,
       logger: outboxLog,
+      state: new DependencyStateLog(outboxLog, 'outbox LISTEN connection'),
     }),
     logger: outboxLog,
     onPublished: (latencyMs, count) => {
@@ -130,6 +147,25 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     },
     options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
   });
+  readiness.push({
+    name: 'outbox-notifications',
+    // Polling still publishes every row, only later: a note, not a failure.
+    check: async () => (relay.stats().listening ? undefined : `LISTEN connection down: the relay polls the outbox every ${config.outbox.pollIntervalMs} ms`),
+  });
+  const topicCheck = new TopicProvisioningCheck({
+    admin: kafka.admin(),
+    ownsAdmin: true,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
+  });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
   const idempotencyPruning = new IdempotencyKeyPruning(
     db,
     { retentionHours: config.idempotency.retentionHours },
@@ -140,6 +176,15 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   metrics.gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', async () => (await outbox.backlog()).oldestAgeSeconds);
   metrics.gauge('order_lru_entries', "Orders held by this process's LRU.", () => lru.size);
   metrics.gauge('order_lru_bytes', "Bytes of serialised orders held by this process's LRU.", () => lru.bytes);
+  metrics.gauge(
+    'outbox_last_published_event_timestamp_seconds',
+    "Unix time of the newest outbox row this process published to Kafka (0 before the first): with the projector's projection_last_applied_event_timestamp_seconds, whether the cache lacks published events.",
+    () => (publisher.newestPublishedMs ?? 0) / 1000,
+  );
+  metrics.gauge('order_redis_tier_failing', 'Whether reads skip Redis because it fails (1) or not (0); always 0 with CACHE_BACKEND=lru.', () =>
+    redisTierFailing ? 1 : 0,
+  );
+  registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
 
   const verifier = new BearerTokenVerifier({
     issuer: config.auth.issuer,
@@ -153,7 +198,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     windowMs: config.rateLimit.windowMs,
     perSubject: config.rateLimit.perSubject,
     perAddress: config.rateLimit.perAddress,
-    ...(redis && { redis: { client: redis, keyPrefix: config.redis.keyPrefix } }),
+    ...(redis && { redis: { commands: redis.rateLimitCommands(), keyPrefix: config.redis.keyPrefix } }),
     logger: logger.child({ component: 'rate-limit' }),
   });
   const cors = corsPolicy(config.http.corsOrigins);
@@ -189,6 +234,8 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       // First, so that probes see "not ready" while the rest starts rather than nothing.
       adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
       await relay.start();
+      // In the background: the API takes writes while Kafka is down, and reports the topic once it can.
+      topicCheck.start();
       idempotencyPruning.start();
       if (redis) {
         // Not awaited: the client keeps reconnecting in the background, and the API
@@ -216,15 +263,16 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
           logger.debug('stopped', { part: name, ms: Date.now() - started });
         };
         await step('http', () => server?.close());
+        // What the clients report while closing is no outage.
+        for (const state of [postgresState, kafkaState, redisState]) state.close();
         await step('lru-projection', () => lruProjection?.stop());
-        await step('invalidations', () => invalidations?.stop());
         await step('redis', async () => {
-          // quit() waits for a connection that may never come; a client not ready is destroyed.
-          if (redis?.isReady) await redis.quit().catch(() => undefined);
-          else if (redis?.isOpen) redis.destroy();
+          // Gracefully when connected; a connection not ready is destroyed (quit would wait for it).
+          await redis?.close();
         });
         await step('idempotency-pruning', () => idempotencyPruning.stop());
         await step('outbox-relay', () => relay.stop());
+        await step('kafka-topic-check', () => topicCheck.stop());
         await step('database', () => db.destroy());
         await step('admin', () => adminServer?.close());
         logger.info('api stopped');

@@ -1,5 +1,10 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
+
+/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
+function keyPrefixFormat(value: unknown): void {
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
+}
 
 /** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
 export const DEV_ISSUER = 'urn:order-service:dev-issuer';
@@ -16,16 +21,17 @@ export interface ApiConfig {
   http: { host: string; port: number; bodyLimitBytes: number; keepAliveTimeoutMs: number; trustProxy: string; corsOrigins: string[] };
   rateLimit: { windowMs: number; perSubject: number; perAddress: number };
   admin: { host: string; port: number };
-  database: { url: string; poolMax: number; statementTimeoutMs: number };
-  kafka: { brokers: string[]; topic: string; clientId: string };
+  database: { url: string; listenUrl: string; poolMax: number; statementTimeoutMs: number };
+  kafka: { brokers: string[]; topic: string; clientId: string; topicPartitions: number; topicReplicationFactor: number; topicMinInsyncReplicas: number };
   outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
-  redis: { url: string; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
+  redis: { url: string; clusterNodes: string[]; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
   shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 export const apiConfigSchema: convict.Schema<ApiConfig> = {
@@ -79,6 +85,13 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   },
   database: {
     url: { doc: 'PostgreSQL connection URL.', format: String, default: 'postgres://postgres@127.0.0.1:5432/orders', env: 'DATABASE_URL', sensitive: true },
+    listenUrl: {
+      doc: "A direct PostgreSQL connection for the outbox relay's LISTEN (a transaction-pooling PgBouncer cannot deliver NOTIFY); empty for DATABASE_URL.",
+      format: String,
+      default: '',
+      env: 'DATABASE_LISTEN_URL',
+      sensitive: true,
+    },
     poolMax: { doc: 'Most connections in the pool.', format: 'nat', default: 16, env: 'DATABASE_POOL_MAX' },
     statementTimeoutMs: { doc: 'Longest a statement may run.', format: 'nat', default: 10_000, env: 'DATABASE_STATEMENT_TIMEOUT_MS' },
   },
@@ -86,6 +99,24 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
     topic: { doc: 'Topic every order change is published to.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-api', env: 'KAFKA_CLIENT_ID' },
+    topicPartitions: {
+      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_PARTITIONS',
+    },
+    topicReplicationFactor: {
+      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+    },
+    topicMinInsyncReplicas: {
+      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
+    },
   },
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
@@ -112,7 +143,18 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'REDIS_URL',
       sensitive: true,
     },
-    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    clusterNodes: {
+      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, the cache, invalidations and rate limits use the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
+      format: Array,
+      default: [],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
+      format: keyPrefixFormat,
+      default: 'orders',
+      env: 'REDIS_KEY_PREFIX',
+    },
     invalidationChannel: {
       doc: 'Pub/sub channel on which the projector names the orders it changed.',
       format: String,
@@ -210,6 +252,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /**

@@ -1,5 +1,10 @@
 import { runService } from '@order-service/runtime';
-import { buildApp } from './composition-root.js';
 import { apiConfigSchema, loadApiConfig } from './config.js';
 
-await runService({ service: 'order-api', schema: apiConfigSchema, loadConfig: () => loadApiConfig({ dotenvPath: '.env' }), build: buildApp });
+// The composition root is imported inside build, after tracing started: the instrumentations patch the modules it loads.
+await runService({
+  service: 'order-api',
+  schema: apiConfigSchema,
+  loadConfig: () => loadApiConfig({ dotenvPath: '.env' }),
+  build: async (config, logger) => (await import('./composition-root.js')).buildApp(config, logger),
+});

@@ -1,10 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient } from 'redis';
-import { createKafka, reliableProducerConfig } from '@order-service/kafka';
-import { Projection, RedisProjectionStore } from '@order-service/projection';
-import { createMetricsRegistry } from '@order-service/metrics';
-import { errorFields, type Logger } from '@order-service/runtime';
+import {
+  anyBrokerReachable,
+  countBrokers,
+  createKafka,
+  deadLetterTopicSpec,
+  ordersTopicSpec,
+  reliableProducerConfig,
+  TopicProvisioningCheck,
+} from '@order-service/kafka';
+import { Projection, RedisConnection, RedisProjectionStore } from '@order-service/projection';
+import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
+import { DependencyStateLog, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { KafkaDeadLetterPublisher } from './adapters/kafka-dead-letter-publisher.js';
 import { RedisInvalidationPublisher } from './adapters/redis-invalidation-publisher.js';
 import type { ProjectorConfig } from './config.js';
@@ -24,9 +31,17 @@ export interface ProjectorApp {
 export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp {
   // Commands fail at once while Redis is unreachable instead of queueing: the
   // consumer then retries the batch with a pause, uncommitted, and readiness says so.
-  const redis = createClient({ url: config.redis.url, disableOfflineQueue: true });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: logger.child({ component: 'kafka' }) });
+  // Each dependency's outages are one line when they start, a summary every 30 s, one line when they end.
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
+  const redis = new RedisConnection({
+    url: config.redis.url,
+    clusterNodes: config.redis.clusterNodes,
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
+  });
+  const kafkaLog = logger.child({ component: 'kafka' });
+  const kafkaState = new DependencyStateLog(kafkaLog, 'kafka', { probe: () => anyBrokerReachable(config.kafka.brokers) });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
   const admin = kafka.admin();
   const deadLetterProducer = kafka.producer(reliableProducerConfig());
   const metrics = new ProjectorMetrics(createMetricsRegistry('order-cache-projector'));
@@ -41,27 +56,42 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     retry: config.retry,
-    projection: new Projection(new RedisProjectionStore(redis, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds })),
+    projection: new Projection(
+      new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
+    ),
     deadLetters: new KafkaDeadLetterPublisher(deadLetterProducer, config.kafka.deadLetterTopic),
     invalidations: new RedisInvalidationPublisher(redis, config.redis.invalidationChannel),
     counters,
     logger: logger.child({ component: 'order-events-consumer' }),
   });
 
-  const app = buildHttpApp({
-    metrics: metrics.registry,
-    readiness: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
-      // Ready once consuming: a rolling restart moves on to the next worker only then.
-      {
-        name: 'consumer-group',
-        check: async () => {
-          if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
-        },
-      },
-    ],
+  const topicCheck = new TopicProvisioningCheck({
+    admin,
+    brokers: () => countBrokers({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }),
+    settings: {
+      partitions: config.kafka.topicPartitions,
+      replicationFactor: config.kafka.topicReplicationFactor,
+      minInsyncReplicas: config.kafka.topicMinInsyncReplicas,
+    },
+    production: config.env === 'production',
+    specs: (settings) => [ordersTopicSpec(config.kafka.topic, settings), deadLetterTopicSpec(config.kafka.deadLetterTopic, settings)],
+    logger: logger.child({ component: 'kafka-topics' }),
   });
+  registerTopicProvisioningGauge(metrics.registry, () => topicCheck.series());
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    { name: 'kafka', check: async () => void (await admin.listTopics({ timeout: 1_500 })) },
+    // Ready once consuming: a rolling restart moves on to the next worker only then.
+    {
+      name: 'consumer-group',
+      check: async () => {
+        if (!consumer.hasJoinedGroup) throw new Error('not yet a member of the consumer group (no assignment received)');
+      },
+    },
+  ];
+  registerReadinessGauges(metrics.registry, () => probeReadiness(readiness));
+  const app = buildHttpApp({ metrics: metrics.registry, readiness });
 
   let server: Server | undefined;
   let stopping: Promise<void> | undefined;
@@ -79,16 +109,21 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('cache projector listening', { host: config.http.host, port });
+      topicCheck.start();
       await consumer.start();
       return { port };
     },
     stop() {
       stopping ??= (async () => {
+        // What the clients report while closing is no outage.
+        redisState.close();
+        kafkaState.close();
         await consumer.stop().catch((error: unknown) => logger.error('consumer stop failed', { err: errorFields(error) }));
+        await topicCheck.stop();
         if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
         await deadLetterProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
-        if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+        await redis.close();
         logger.info('cache projector stopped', {
           applied: counters.applied,
           stale: counters.stale,

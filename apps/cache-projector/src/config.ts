@@ -1,5 +1,10 @@
 import type convict from 'convict';
-import { loadConfig } from '@order-service/runtime';
+import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
+
+/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
+function keyPrefixFormat(value: unknown): void {
+  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
+}
 
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
@@ -14,11 +19,15 @@ export interface ProjectorConfig {
     maxBatchSize: number;
     partitionsConsumedConcurrently: number;
     sessionTimeoutMs: number;
+    topicPartitions: number;
+    topicReplicationFactor: number;
+    topicMinInsyncReplicas: number;
   };
-  redis: { url: string; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
+  redis: { url: string; clusterNodes: string[]; keyPrefix: string; tombstoneTtlSeconds: number; invalidationChannel: string };
   retry: { initialDelayMs: number; maxDelayMs: number };
   shutdown: { deadlineMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
+  tracing: TracingConfig;
 }
 
 /** The projector's whole configuration: every key has its environment variable, a default and a check. */
@@ -53,10 +62,39 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       default: 30_000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
+    topicPartitions: {
+      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_PARTITIONS',
+    },
+    topicReplicationFactor: {
+      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+    },
+    topicMinInsyncReplicas: {
+      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+      format: 'nat',
+      default: 0,
+      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
+    },
   },
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
-    keyPrefix: { doc: 'Prefix of every cache key.', format: String, default: 'orders', env: 'REDIS_KEY_PREFIX' },
+    clusterNodes: {
+      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, every Redis user of the process uses the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
+      format: Array,
+      default: [],
+      env: 'REDIS_CLUSTER_NODES',
+    },
+    keyPrefix: {
+      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
+      format: keyPrefixFormat,
+      default: 'orders',
+      env: 'REDIS_KEY_PREFIX',
+    },
     tombstoneTtlSeconds: {
       doc: "How long a deleted order's tombstone is kept to refuse late, older upserts.",
       format: 'nat',
@@ -86,6 +124,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
     level: { doc: 'Lowest level logged.', format: ['error', 'warn', 'info', 'debug'], default: 'info', env: 'LOG_LEVEL' },
     pretty: { doc: 'Human-readable log lines instead of JSON.', format: Boolean, default: false, env: 'LOG_PRETTY' },
   },
+  tracing: tracingConfigSchema,
 };
 
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */

@@ -3,12 +3,14 @@ import * as orders from './001-orders.js';
 import * as outbox from './002-outbox.js';
 import * as tombstoneGuard from './003-tombstone-guard.js';
 import * as idempotencyByOrder from './004-idempotency-by-order.js';
+import * as outboxTraceparent from './005-outbox-traceparent.js';
 
 const migrations: Record<string, Knex.Migration> = {
   '001-orders': orders,
   '002-outbox': outbox,
   '003-tombstone-guard': tombstoneGuard,
   '004-idempotency-by-order': idempotencyByOrder,
+  '005-outbox-traceparent': outboxTraceparent,
 };
 
 /**

@@ -30,14 +30,14 @@ describe('knex migrations (real PostgreSQL)', () => {
 
   it('creates every table going up and removes them going down', async () => {
     const applied = await migrateLatest(db);
-    expect(applied).to.deep.equal(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order']);
+    expect(applied).to.deep.equal(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order', '005-outbox-traceparent']);
     expect(await pendingMigrations(db)).to.deep.equal([]);
     expect(await tables()).to.deep.equal(['deliveries', 'idempotency_keys', 'items', 'order_tombstones', 'orders', 'outbox', 'outbox_slots', 'payments']);
 
     const reverted = await migrateDownAll(db);
-    expect(reverted).to.have.members(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order']);
+    expect(reverted).to.have.members(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order', '005-outbox-traceparent']);
     expect(await tables()).to.deep.equal([]);
-    expect(await pendingMigrations(db)).to.have.length(4);
+    expect(await pendingMigrations(db)).to.have.length(applied.length);
   });
 
   it('is idempotent going up twice', async () => {

@@ -10,9 +10,13 @@ export const EVENT_HEADERS = {
   version: 'order-version',
   requestId: 'request-id',
   schemaVersion: 'schema-version',
+  /** The W3C traceparent of the write that made the event: the projector's span joins its trace. */
+  traceparent: 'traceparent',
   dlqReason: 'dlq-reason',
   dlqError: 'dlq-error',
   dlqSourceTopic: 'dlq-source-topic',
   dlqSourcePartition: 'dlq-source-partition',
   dlqSourceOffset: 'dlq-source-offset',
+  /** On a record sent again from the dead-letter topic: `<dlq topic>/<partition>/<offset>` it was parked at. */
+  redrivenFrom: 'redriven-from',
 } as const;

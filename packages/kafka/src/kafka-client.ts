@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 
 /** The few logger methods the Kafka client needs; a winston logger fits. */
@@ -8,20 +9,45 @@ export interface KafkaLogSink {
   debug(message: string, meta?: object): unknown;
 }
 
+/** Where broker connectivity errors go instead of the log: a DependencyStateLog fits. */
+export interface KafkaConnectivity {
+  down(error: string): void;
+}
+
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   logger: KafkaLogSink;
+  /**
+   * Takes librdkafka's connectivity errors (a broker refused, all brokers
+   * down, a request timed out), which it repeats on every reconnect attempt,
+   * so that an outage is a state change rather than lines per second.
+   */
+  connectivity?: KafkaConnectivity;
+}
+
+/** librdkafka's lines about reaching brokers, repeated on every reconnect while a broker is down. */
+const CONNECTIVITY_ERROR =
+  /transport failure|broker connections are down|brokers are down|connection refused|connect to .* failed|disconnected|timed out|failed to resolve|connection reset|ECONNREFUSED|_TRANSPORT|ALL_BROKERS_DOWN|coordinator load in progress|not coordinator/i;
+
+/** Whether one of librdkafka's log lines (or its `fac`, the facility) is about reaching a broker. */
+export function isConnectivityError(message: string, extra: unknown): boolean {
+  const facility = (extra as { fac?: unknown } | undefined)?.fac;
+  return CONNECTIVITY_ERROR.test(message) || facility === 'FAIL' || facility === 'BROKERFAIL';
 }
 
 /**
  * Builds the client every producer, consumer and admin of the project comes
  * from, with librdkafka's log routed into the process logger.
  */
-export function createKafka({ brokers, clientId, logger }: KafkaClientOptions): KafkaJS.Kafka {
+export function createKafka({ brokers, clientId, logger, connectivity }: KafkaClientOptions): KafkaJS.Kafka {
+  const route = (level: 'error' | 'warn', message: string, extra: unknown): void => {
+    if (connectivity && isConnectivityError(message, extra)) connectivity.down(message);
+    else logger[level](message, { kafka: extra });
+  };
   const sink: KafkaJS.Logger = {
-    error: (message, extra) => void logger.error(message, { kafka: extra }),
-    warn: (message, extra) => void logger.warn(message, { kafka: extra }),
+    error: (message, extra) => route('error', message, extra),
+    warn: (message, extra) => route('warn', message, extra),
     info: (message, extra) => void logger.debug(message, { kafka: extra }),
     debug: () => undefined,
     namespace: () => sink,
@@ -29,6 +55,30 @@ export function createKafka({ brokers, clientId, logger }: KafkaClientOptions): 
   };
   return new KafkaJS.Kafka({
     kafkaJS: { brokers, clientId, logger: sink, logLevel: KafkaJS.logLevel.WARN },
+  });
+}
+
+/**
+ * Resolves once a TCP connection to any of `brokers` opens (and closes it);
+ * rejects when none answers within `timeoutMs`. The probe that says a broker
+ * is back, which librdkafka's log never says.
+ */
+export async function anyBrokerReachable(brokers: readonly string[], timeoutMs = 1_500): Promise<void> {
+  const attempts = brokers.map(
+    (broker) =>
+      new Promise<void>((resolve, reject) => {
+        const at = broker.lastIndexOf(':');
+        const socket = new Socket();
+        socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`${broker}: no answer within ${timeoutMs} ms`)));
+        socket.once('error', reject);
+        socket.connect(Number(broker.slice(at + 1)), broker.slice(0, at).replace(/^\[|\]$/g, ''), () => {
+          socket.end();
+          resolve();
+        });
+      }),
+  );
+  await Promise.any(attempts).catch((error: AggregateError) => {
+    throw new Error(`no broker reachable: ${error.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ')}`);
   });
 }
 

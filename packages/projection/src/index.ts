@@ -1,4 +1,9 @@
 export type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
 export { Projection, decide, toCachedOrder, toProjectionWrite } from './projection.js';
 export { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
-export { RedisProjectionStore, type RedisCommandClient, type RedisProjectionStoreOptions } from './redis-projection-store.js';
+export type { RedisCommands } from './redis-commands.js';
+export { NodeRedisClientCommands, NodeRedisClusterCommands, type NodeRedisClient } from './node-redis-commands.js';
+export { hashSlot } from './hash-slot.js';
+export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis-projection-store.js';
+export type { NodeRedisClient as RedisCommandClient } from './node-redis-commands.js';
+export { RedisConnection, type RedisConnectionOptions } from './redis-connection.js';

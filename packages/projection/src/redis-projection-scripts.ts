@@ -12,11 +12,12 @@ function luaScript(name: string, source: string): LuaScript {
 }
 
 /*
- * Every script takes the generation pointers as KEYS[1] (live) and KEYS[2]
- * (building) and builds order keys as ARGV-prefix .. ':g' .. generation ..
- * ':order:' .. uid. Order keys are computed inside the script, not declared,
- * because the generation is only known there: the layout is for a standalone
- * Redis (or one shard), not for Redis Cluster.
+ * Every script declares every key it touches, and each call's keys share one
+ * hash slot, so the same scripts run on a single Redis and on Redis Cluster:
+ * the order scripts get the keys of the orders of one slot (an order's keys in
+ * every generation share the slot of its uid, their hash tag), and the
+ * generation scripts get the one pointer hash. The generations an order
+ * script writes are read from the pointer hash by the caller and passed in.
  *
  * Generation numbers are stored as canonical decimal strings, so scripts
  * compare them as strings.
@@ -24,32 +25,22 @@ function luaScript(name: string, source: string): LuaScript {
 
 /**
  * Applies writes in order with a version check, atomically.
- * ARGV[1] key prefix, ARGV[2] tombstone TTL in seconds, ARGV[3] the generation
- * to write or '' for "live, and building too if a rebuild is under way",
- * ARGV[4..] quadruples of order uid, version, order JSON ('' for a delete; no
- * serialised order is empty) and the time the version was written. Returns 1 (applied) or 0 (stale) per triple, for
- * the live generation or for the one named. Fails with GENERATION_NOT_BUILDING
- * when a named generation is not the one being built (the rebuild was aborted
- * or superseded), so a superseded rebuild cannot leave keys behind.
+ * ARGV[1] tombstone TTL in seconds; ARGV[2] one letter per generation written:
+ * `c` creates the order's key when absent, `u` only updates a key that exists
+ * (the generation being retired: being dropped, it must not grow back);
+ * ARGV[3..] triples of version, order JSON ('' for a delete; no serialised
+ * order is empty) and the time the version was written. KEYS hold, per
+ * triple, the order's key in each generation, in the order of ARGV[2].
+ * Returns 1 (applied) or 0 (stale) per triple, as the first generation saw it.
  */
 export const APPLY_WRITES = luaScript(
   'apply-writes',
-  `local prefix, ttl, named = ARGV[1], ARGV[2], ARGV[3]
-local live = redis.call('GET', KEYS[1]) or '0'
-local building = redis.call('GET', KEYS[2])
-local target, mirror
-if named == '' then
-  target = live
-  if building and building ~= live then mirror = building end
-elseif named == building then
-  target = named
-else
-  return redis.error_reply('GENERATION_NOT_BUILDING generation ' .. named .. ' is not being built')
-end
+  `local ttl, modes = ARGV[1], ARGV[2]
+local targets = #modes
 
-local function put(generation, uid, version, number, json, modified)
-  local key = prefix .. ':g' .. generation .. ':order:' .. uid
+local function put(key, create, version, number, json, modified)
   local held = redis.call('HGET', key, 'v')
+  if not held and not create then return 0 end
   if held and tonumber(held) >= number then return 0 end
   if json == '' then
     if held then redis.call('HDEL', key, 'd', 'm') end
@@ -64,54 +55,51 @@ local function put(generation, uid, version, number, json, modified)
 end
 
 local outcomes = {}
-for i = 4, #ARGV, 4 do
-  local uid, version, json, modified = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+local k = 0
+for i = 3, #ARGV, 3 do
+  local version, json, modified = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local number = tonumber(version)
-  outcomes[#outcomes + 1] = put(target, uid, version, number, json, modified)
-  if mirror then put(mirror, uid, version, number, json, modified) end
+  for t = 1, targets do
+    k = k + 1
+    local outcome = put(KEYS[k], string.sub(modes, t, t) == 'c', version, number, json, modified)
+    if t == 1 then outcomes[#outcomes + 1] = outcome end
+  end
 end
 return outcomes
 `,
 );
 
-/**
- * Reads one order from the live generation: the pointer and the hash in one
- * atomic step, so a read never mixes two generations.
- * ARGV[1] key prefix, ARGV[2] order uid. Returns {version, json, modified}, each nil when absent.
+/*
+ * The generation scripts work on one hash, KEYS[1], with the fields `live`
+ * (absent means 0), `building`, `retiring` and `last`.
  */
-export const READ_ORDER = luaScript(
-  'read-order',
-  `local generation = redis.call('GET', KEYS[1]) or '0'
-return redis.call('HMGET', ARGV[1] .. ':g' .. generation .. ':order:' .. ARGV[2], 'v', 'd', 'm')
-`,
-);
 
 /**
- * Hands out a generation number no pointer has ever held: one above the live,
- * the building and the last one handed out (KEYS[3]), so a generation being
- * dropped is never handed out again.
+ * Hands out a generation number no pointer has ever held: one above every
+ * pointer and the last one handed out, so a generation being dropped is never
+ * handed out again.
  */
 export const RESERVE_GENERATION = luaScript(
   'reserve-generation',
   `local highest = 0
-for i = 1, 3 do
-  local held = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if held > highest then highest = held end
+for _, held in ipairs(redis.call('HMGET', KEYS[1], 'live', 'building', 'retiring', 'last')) do
+  local number = tonumber(held or '0')
+  if number > highest then highest = number end
 end
-redis.call('SET', KEYS[3], string.format('%d', highest + 1))
+redis.call('HSET', KEYS[1], 'last', string.format('%d', highest + 1))
 return highest + 1
 `,
 );
 
 /**
- * Points the building pointer at ARGV[1]. Returns the generation it
- * supersedes (an unfinished rebuild, whose keys the caller drops), or -1.
+ * Points `building` at ARGV[1]. Returns the generation it supersedes (an
+ * unfinished rebuild, whose keys the caller drops), or -1.
  */
 export const CLAIM_BUILDING = luaScript(
   'claim-building',
-  `local previous = redis.call('GET', KEYS[2])
-redis.call('SET', KEYS[2], ARGV[1])
-if previous and previous ~= ARGV[1] and previous ~= (redis.call('GET', KEYS[1]) or '0') then
+  `local previous = redis.call('HGET', KEYS[1], 'building')
+redis.call('HSET', KEYS[1], 'building', ARGV[1])
+if previous and previous ~= ARGV[1] and previous ~= (redis.call('HGET', KEYS[1], 'live') or '0') then
   return tonumber(previous)
 end
 return -1
@@ -120,15 +108,17 @@ return -1
 
 /**
  * Makes the generation being built (ARGV[1]) live and ends the rebuild, in one
- * step. Returns the generation that was live, or -1 (and changes nothing) when
- * ARGV[1] is not the one being built.
+ * step; the generation that was live becomes the one retiring, which writers
+ * keep current (without creating keys) until it is dropped. Returns the
+ * generation that was live, or -1 (and changes nothing) when ARGV[1] is not
+ * the one being built.
  */
 export const SWITCH_GENERATION = luaScript(
   'switch-generation',
-  `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
-local previous = redis.call('GET', KEYS[1]) or '0'
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
+  `if redis.call('HGET', KEYS[1], 'building') ~= ARGV[1] then return -1 end
+local previous = redis.call('HGET', KEYS[1], 'live') or '0'
+redis.call('HSET', KEYS[1], 'live', ARGV[1], 'retiring', previous)
+redis.call('HDEL', KEYS[1], 'building')
 return tonumber(previous)
 `,
 );
@@ -140,11 +130,19 @@ return tonumber(previous)
  */
 export const ABORT_GENERATION = luaScript(
   'abort-generation',
-  `if (redis.call('GET', KEYS[1]) or '0') == ARGV[1] then return -1 end
-if redis.call('GET', KEYS[2]) == ARGV[1] then
-  redis.call('DEL', KEYS[2])
+  `if (redis.call('HGET', KEYS[1], 'live') or '0') == ARGV[1] then return -1 end
+if redis.call('HGET', KEYS[1], 'building') == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'building')
   return 1
 end
 return 0
+`,
+);
+
+/** Clears `retiring` if it names ARGV[1] (whose keys are gone). */
+export const END_RETIREMENT = luaScript(
+  'end-retirement',
+  `if redis.call('HGET', KEYS[1], 'retiring') == ARGV[1] then redis.call('HDEL', KEYS[1], 'retiring') end
+return 1
 `,
 );

@@ -1,6 +1,6 @@
 import { ErrorReply } from 'redis';
 import { ServiceError } from '@order-service/domain';
-import { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
+import { ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
 import type { ApplyOutcome } from './projection-store.js';
 import { APPLY_WRITES } from './redis-projection-scripts.js';
 
@@ -8,16 +8,11 @@ import { APPLY_WRITES } from './redis-projection-scripts.js';
 
 /** Error replies after which the same command may succeed later. */
 const TRANSIENT_REPLIES = ['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'READONLY', 'OOM', 'CLUSTERDOWN'];
-/** The prefix of the scripts' error for a write to a generation no longer being built. */
-const GENERATION_NOT_BUILDING = 'GENERATION_NOT_BUILDING';
 
 /** A driver or script error as the projection's error: transient replies and lost connections are retriable. */
 export function translateError(error: unknown, what: string): ServiceError {
   if (error instanceof ServiceError) return error;
   if (error instanceof ErrorReply) {
-    if (error.message.startsWith(GENERATION_NOT_BUILDING)) {
-      return new GenerationConflict(error.message.slice(GENERATION_NOT_BUILDING.length + 1), { cause: error });
-    }
     if (TRANSIENT_REPLIES.some((prefix) => error.message.startsWith(prefix))) {
       return new ProjectionStoreUnavailable(`Redis refused ${what} for now: ${error.message}`, { cause: error });
     }

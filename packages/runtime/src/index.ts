@@ -10,3 +10,8 @@ export { loadConfig } from './config-loader.js';
 export type { LoadConfigOptions } from './config-loader.js';
 export { runService } from './run-service.js';
 export type { ServiceConfig, ServiceDefinition } from './run-service.js';
+export { DependencyStateLog } from './dependency-state-log.js';
+export type { DependencyStateLogOptions, StateLogSink } from './dependency-state-log.js';
+export { startTracing, tracingConfigSchema, tracingRequested } from './tracing.js';
+export type { RunningTracing, TracingConfig } from './tracing.js';
+export { activeTraceFields, activeTraceparent } from './trace-context.js';

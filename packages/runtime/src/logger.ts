@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { redactField, redactText } from './personal-data.js';
+import { activeTraceFields } from './trace-context.js';
 
 export type Logger = winston.Logger;
 
@@ -16,7 +17,8 @@ export interface LoggerOptions {
 /**
  * One logger per process, JSON lines to stdout with `time`, `level`, `msg` and
  * context fields; components take `logger.child({ component })`. Personal
- * data is redacted from every line (see personal-data.ts).
+ * data is redacted from every line (see personal-data.ts). A line written
+ * inside a span carries its `trace_id` and `span_id`.
  */
 export function createLogger({ level, service, pretty = false, destination }: LoggerOptions): Logger {
   const redact = winston.format((info) => {
@@ -25,6 +27,7 @@ export function createLogger({ level, service, pretty = false, destination }: Lo
       fields[key] = key === 'message' && typeof fields[key] === 'string' ? redactText(fields[key]) : redactField(key, fields[key]);
     return info;
   });
+  const traceIds = winston.format((info) => Object.assign(info, activeTraceFields()));
   // The wire names are `time` and `msg`, the seed's and most log shippers' convention.
   const renameFields = winston.format((info) => {
     const fields = info as Record<string, unknown>;
@@ -34,9 +37,17 @@ export function createLogger({ level, service, pretty = false, destination }: Lo
     delete fields.message;
     return info;
   });
-  const json = winston.format.combine(winston.format.errors({ stack: true }), redact(), winston.format.timestamp(), renameFields(), winston.format.json());
+  const json = winston.format.combine(
+    winston.format.errors({ stack: true }),
+    traceIds(),
+    redact(),
+    winston.format.timestamp(),
+    renameFields(),
+    winston.format.json(),
+  );
   const human = winston.format.combine(
     winston.format.errors({ stack: true }),
+    traceIds(),
     redact(),
     winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
     winston.format.printf(({ timestamp, level: lvl, message, service: svc, component, ...rest }) => {

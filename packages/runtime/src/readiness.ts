@@ -1,12 +1,16 @@
-/** One dependency a process needs before it can serve: resolves when healthy, rejects with the reason. */
+/**
+ * One dependency a process needs before it can serve: resolves when healthy,
+ * rejects with the reason. It may resolve with a note: still serving, but in a
+ * degraded way worth seeing in the probe's answer (a fallback in use).
+ */
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  check(): Promise<void | string>;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; error?: string; detail?: string }>;
 }
 
 /**
@@ -21,8 +25,8 @@ export async function probeReadiness(checks: readonly ReadinessCheck[], timeoutM
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
-        await Promise.race([check(), timeout]);
-        return [name, { ok: true }] as const;
+        const detail = await Promise.race([check(), timeout]);
+        return [name, typeof detail === 'string' ? { ok: true, detail } : { ok: true }] as const;
       } catch (error) {
         return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;
       } finally {

@@ -1,4 +1,5 @@
 import type { OrderUpserted } from '@order-service/contracts';
+import { activeTraceparent } from '@order-service/runtime';
 import { OUTBOX_CHANNEL, outboxSlotOf, upsertPayloadAround } from '../outbox/knex-outbox.js';
 
 /**
@@ -49,10 +50,10 @@ item as (
     jsonb_populate_record(null::items, e.item || jsonb_build_object('order_uid', i.order_uid, 'position', e.n - 1)) it
 ),
 event as (
-  insert into outbox (slot, order_uid, version, event_type, payload, request_id)
+  insert into outbox (slot, order_uid, version, event_type, payload, request_id, traceparent)
   select ?::integer, i.order_uid, i.version, 'order.upserted',
          ?::text || i.version || ',"occurred_at":"' || to_char(i.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"') || ?::text,
-         ?::text
+         ?::text, ?::text
   from inserted i
   returning slot
 )
@@ -66,6 +67,8 @@ export interface CreateOrderValues {
   payloadHead: string;
   payloadTail: string;
   requestId: string | null;
+  /** The W3C traceparent of the writing span; null when tracing is off. */
+  traceparent: string | null;
   channel: string;
 }
 
@@ -83,11 +86,12 @@ export function createOrderValues(upsert: OrderUpserted): CreateOrderValues {
     payloadHead,
     payloadTail,
     requestId: upsert.request_id,
+    traceparent: activeTraceparent(),
     channel: OUTBOX_CHANNEL,
   };
 }
 
 /** CREATE_ORDER_SQL's bindings in placeholder order (of the values, or of anything standing for them). */
 export function createOrderBindings<V extends Readonly<Record<keyof CreateOrderValues, unknown>>>(v: V): Array<V[keyof CreateOrderValues]> {
-  return [v.document, v.orderUid, v.orderUid, v.slot, v.payloadHead, v.payloadTail, v.requestId, v.channel];
+  return [v.document, v.orderUid, v.orderUid, v.slot, v.payloadHead, v.payloadTail, v.requestId, v.traceparent, v.channel];
 }

@@ -1,4 +1,3 @@
-import type { RedisClientType } from 'redis';
 import { decodeInvalidation } from '@order-service/contracts';
 import type { Logger } from '@order-service/runtime';
 import type { LruOrderCache } from './lru-order-cache.js';
@@ -10,33 +9,26 @@ import type { LruOrderCache } from './lru-order-cache.js';
  *
  * The message is the contracts' InvalidationMessage, published by the cache projector.
  */
+/** What the listener needs of a Redis connection (RedisConnection, single Redis or cluster, which also closes the subscription). */
+export interface RedisSubscribing {
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
 export class RedisInvalidationListener {
-  private subscriber: RedisClientType | undefined;
   received = 0;
 
   constructor(
-    private readonly client: RedisClientType,
+    private readonly redis: RedisSubscribing,
     private readonly channel: string,
     private readonly lru: LruOrderCache,
     private readonly logger: Logger,
   ) {}
 
-  /** Subscribes in the background: the client reconnects (and resubscribes) on its own while Redis is away. */
+  /** Subscribes in the background: the connection reconnects (and resubscribes) on its own while Redis is away; closing it ends the subscription. */
   start(): void {
-    const subscriber = this.client.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) => this.logger.warn('invalidation subscriber error', { err: error.message }));
-    subscriber
-      .connect()
-      .then(() => subscriber.subscribe(this.channel, (message) => this.onMessage(message)))
+    this.redis
+      .subscribe(this.channel, (message) => this.onMessage(message))
       .catch((error: unknown) => this.logger.warn('invalidation subscriber could not start', { err: error instanceof Error ? error.message : String(error) }));
-  }
-
-  async stop(): Promise<void> {
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (subscriber?.isReady) await subscriber.quit().catch(() => undefined);
-    else if (subscriber?.isOpen) subscriber.destroy();
   }
 
   private onMessage(message: string): void {

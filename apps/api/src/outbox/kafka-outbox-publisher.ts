@@ -1,6 +1,6 @@
 import { TaskCancelledError, timeout, TimeoutStrategy, type TimeoutPolicy } from 'cockatiel';
 import { EVENT_HEADERS, schemaVersionOfSerialized } from '@order-service/contracts';
-import type { KafkaJS } from '@order-service/kafka';
+import { inPublishSpan, type KafkaJS } from '@order-service/kafka';
 import { errorFields } from '@order-service/runtime';
 import { KafkaNotConnected, OutboxPublishTimeout } from './outbox-errors.js';
 import type { OutboxLog, OutboxPublisher, OutboxRow } from './outbox-ports.js';
@@ -60,7 +60,14 @@ export class KafkaOutboxPublisher implements OutboxPublisher {
    * relay publish the same rows while these are in flight, and a late copy
    * landing after newer events of its order is what compaction would keep.
    */
-  async publish(rows: readonly OutboxRow[]): Promise<void> {
+  publish(rows: readonly OutboxRow[]): Promise<void> {
+    // One producer span per batch, a child of the first sampled write and linked to every write.
+    return inPublishSpan({ topic: this.options.topic, records: rows.map((row) => ({ key: row.orderUid, traceparent: row.traceparent })) }, () =>
+      this.send(rows),
+    );
+  }
+
+  private async send(rows: readonly OutboxRow[]): Promise<void> {
     const producer = await this.connectedProducer();
     const sending = producer.send({ topic: this.options.topic, messages: rows.flatMap(messagesOf) });
     try {
@@ -155,6 +162,8 @@ function headersOf(row: OutboxRow): KafkaJS.IHeaders {
   const schemaVersion = schemaVersionOfSerialized(row.payload);
   if (schemaVersion !== undefined) headers[EVENT_HEADERS.schemaVersion] = String(schemaVersion);
   if (row.requestId !== null) headers[EVENT_HEADERS.requestId] = row.requestId;
+  // The write's own context, so the projector's span joins the trace that made the write.
+  if (row.traceparent !== null) headers[EVENT_HEADERS.traceparent] = row.traceparent;
   return headers;
 }
 

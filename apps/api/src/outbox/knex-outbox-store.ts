@@ -22,7 +22,7 @@ const CLAIM_SLOTS = namedStatement(
 /** The oldest rows of the claimed slots, in `id` order across them: for each order that is its version order. */
 const OLDEST_ROWS = namedStatement(
   'order-service/outbox-oldest-rows',
-  `select id, slot, order_uid, version, event_type, payload, request_id, created_at from outbox
+  `select id, slot, order_uid, version, event_type, payload, request_id, traceparent, created_at from outbox
     where slot = any(?::smallint[]) order by id limit ?`,
 );
 /** Rows Kafka acknowledged leave the outbox. */
@@ -36,6 +36,7 @@ interface OutboxRecord {
   event_type: string;
   payload: string;
   request_id: string | null;
+  traceparent: string | null;
   created_at: Date;
 }
 
@@ -82,6 +83,7 @@ function rowOf(record: OutboxRecord): OutboxRow {
     eventType: record.event_type,
     payload: record.payload,
     requestId: record.request_id,
+    traceparent: record.traceparent,
     createdAt: record.created_at,
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { serializeOrderEvent, type OrderEvent, type OrderUpserted } from '@order-service/contracts';
 import { OUTBOX_SLOTS } from '@order-service/postgres';
+import { activeTraceparent } from '@order-service/runtime';
 
 /** The PostgreSQL channel an outbox append notifies, with the row's slot as payload, when its transaction commits. */
 export const OUTBOX_CHANNEL = 'orders_outbox';
@@ -28,18 +29,19 @@ export function outboxSlotOf(orderUid: string): number {
  * exists exactly when the write it describes commits, and notifies the relays
  * (PostgreSQL delivers the notification at commit, and drops it on rollback).
  * Throws EventEncodeError, failing the write, rather than store an event
- * consumers could not read.
+ * consumers could not read. The row keeps the traceparent of the span that
+ * wrote it (the request's), which the relay carries on to the record.
  */
 export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): Promise<void> {
   const payload = serializeOrderEvent(event);
   await trx.raw(
     `with appended as (
-       insert into outbox (slot, order_uid, version, event_type, payload, request_id)
-       values (?, ?, ?, ?, ?, ?)
+       insert into outbox (slot, order_uid, version, event_type, payload, request_id, traceparent)
+       values (?, ?, ?, ?, ?, ?, ?)
        returning slot
      )
      select pg_notify(?, slot::text) from appended`,
-    [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, OUTBOX_CHANNEL],
+    [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, activeTraceparent(), OUTBOX_CHANNEL],
   );
 }
 

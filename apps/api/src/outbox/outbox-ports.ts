@@ -14,6 +14,8 @@ export interface OutboxRow {
   /** The encoded event envelope, published as the record value. */
   payload: string;
   requestId: string | null;
+  /** The W3C traceparent of the write that made the row; null when it was not traced. */
+  traceparent: string | null;
   createdAt: Date;
 }
 

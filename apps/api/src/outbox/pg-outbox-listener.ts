@@ -13,6 +13,8 @@ export interface PgOutboxListenerOptions {
   /** Longest pause between LISTEN reconnect attempts. */
   maxBackoffMs: number;
   logger: OutboxLog;
+  /** The LISTEN connection's state, one line per change (a DependencyStateLog fits). */
+  state: { up(): void; down(error?: unknown): void };
 }
 
 const LISTEN_CONNECT_TIMEOUT_MS = 5_000;
@@ -42,7 +44,7 @@ export class PgOutboxListener implements OutboxNotifications {
     this.wake = wake;
     // PostgreSQL may be down at start: the relay then polls and this keeps trying to LISTEN.
     await this.listen().catch((error: unknown) => {
-      this.options.logger.warn('outbox listener could not connect; retrying', { err: errorFields(error) });
+      this.options.state.down(error);
       this.scheduleListen(outboxBackoff(this.options.maxBackoffMs).next(), 1);
     });
     this.pollTimer = setInterval(() => this.wake(), this.options.pollIntervalMs).unref();
@@ -84,6 +86,7 @@ export class PgOutboxListener implements OutboxNotifications {
       return;
     }
     this.client = client;
+    this.options.state.up();
   }
 
   private lost(client: pg.Client, error: unknown): void {
@@ -91,10 +94,8 @@ export class PgOutboxListener implements OutboxNotifications {
     this.client = undefined;
     void client.end().catch(() => undefined);
     if (!this.running) return;
-    this.options.logger.warn('outbox LISTEN connection lost; polling until it is back', {
-      ...(error === undefined ? {} : { err: errorFields(error) }),
-      poll_interval_ms: this.options.pollIntervalMs,
-    });
+    // The relay polls every pollIntervalMs until the connection is back.
+    this.options.state.down(error ?? 'the LISTEN connection ended');
     this.scheduleListen(outboxBackoff(this.options.maxBackoffMs).next(), 1);
   }
 
@@ -107,11 +108,12 @@ export class PgOutboxListener implements OutboxNotifications {
         .then(
           () => {
             if (!this.running) return;
-            this.options.logger.info('outbox LISTEN connection restored', { attempts: attempt });
+            this.options.logger.debug('outbox LISTEN connection restored', { attempts: attempt });
             this.wake();
           },
           (error: unknown) => {
             if (!this.running) return;
+            this.options.state.down(error);
             this.options.logger.debug('outbox LISTEN reconnect failed', { err: errorFields(error), attempt });
             this.scheduleListen(backoff, attempt + 1);
           },

@@ -46,6 +46,10 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       expect(text).to.match(/^outbox_backlog_rows\{[^}]*\} \d+/m);
       expect(text).to.match(/^outbox_oldest_age_seconds\{[^}]*\} [\d.]+/m);
       expect(text).to.match(/^process_cpu_user_seconds_total\{[^}]*\} [\d.]+/m);
+      expect(text).to.match(/^service_ready\{[^}]*\} 1$/m);
+      expect(text).to.match(/^readiness_check_ok\{check="postgres"[^}]*\} 1$/m);
+      expect(text).to.match(/^order_redis_tier_failing\{[^}]*\} 0$/m);
+      expect(text).to.match(/^outbox_last_published_event_timestamp_seconds\{[^}]*\} [\d.e+]+$/m);
     });
 
     it('keeps /metrics and /readyz off the public port', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
 import { createDatabase } from '@order-service/postgres';
+import { DependencyStateLog } from '@order-service/runtime';
 import { createKafka, reliableProducerConfig, type KafkaJS } from '@order-service/kafka';
 import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
 import { KafkaOutboxPublisher } from '../../src/outbox/kafka-outbox-publisher.js';
@@ -58,7 +59,13 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     const created = new OutboxRelay({
       store: new KnexOutboxStore(relayDb),
       publisher: publisher(kafkaPublisher),
-      notifications: new PgOutboxListener({ connectionString: database.url, pollIntervalMs, maxBackoffMs: settings.maxBackoffMs, logger }),
+      notifications: new PgOutboxListener({
+        connectionString: database.url,
+        pollIntervalMs,
+        maxBackoffMs: settings.maxBackoffMs,
+        logger,
+        state: new DependencyStateLog(logger, 'outbox LISTEN connection'),
+      }),
       logger,
       options: settings,
       onPublished,
@@ -217,7 +224,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     await appendEvents(db, [anUpsert(uniqueName('relisten'), 1)]);
     await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(log.at('warn').map((e) => e.message)).to.have.length(1);
-    expect(log.at('info').map((e) => e.message)).to.include('outbox LISTEN connection restored');
+    expect(log.at('info').map((e) => e.message)).to.include('outbox LISTEN connection is back');
   });
 
   it('publishes a batch again after a crash between the acknowledgement and the delete; the copies carry the same versions', async () => {

@@ -5,7 +5,10 @@ import { RedisInvalidationPublisher } from './redis-invalidation-publisher.js';
 describe('RedisInvalidationPublisher', () => {
   it('publishes {"uids": [...], "versions": [...]} with the versions in the order of the uids', async () => {
     const sent: string[][] = [];
-    const publisher = new RedisInvalidationPublisher({ sendCommand: async (args) => void sent.push([...args]) }, 'orders:invalidate');
+    const publisher = new RedisInvalidationPublisher(
+      { publish: async (channel, message) => void sent.push(['PUBLISH', channel, message]) },
+      'orders:invalidate',
+    );
 
     await publisher.publish(
       new Map([

@@ -1,15 +1,19 @@
 import { encodeInvalidations } from '@order-service/contracts';
-import type { RedisCommandClient } from '@order-service/projection';
 import type { InvalidationPublisher } from '../consumers/invalidation-publisher.js';
+
+/** What the publisher needs of a Redis connection (RedisConnection, single Redis or cluster). */
+export interface RedisPublishing {
+  publish(channel: string, message: string): Promise<void>;
+}
 
 /** Publishes invalidations on a Redis pub/sub channel, in the contracts' InvalidationMessage format. */
 export class RedisInvalidationPublisher implements InvalidationPublisher {
   constructor(
-    private readonly client: RedisCommandClient,
+    private readonly redis: RedisPublishing,
     private readonly channel: string,
   ) {}
 
   async publish(versions: ReadonlyMap<string, number>): Promise<void> {
-    await Promise.all(encodeInvalidations(versions).map((message) => this.client.sendCommand(['PUBLISH', this.channel, message])));
+    await Promise.all(encodeInvalidations(versions).map((message) => this.redis.publish(this.channel, message)));
   }
 }

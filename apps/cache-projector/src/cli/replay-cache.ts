@@ -16,6 +16,8 @@ Options (defaults from the projector's configuration: environment and .env):
   --brokers <host:port,...>  Kafka bootstrap servers       (KAFKA_BROKERS)
   --topic <name>             topic of order events         (KAFKA_TOPIC)
   --redis-url <url>          Redis to rebuild              (REDIS_URL)
+  --redis-cluster-nodes <host:port,...>
+                             a Redis Cluster to rebuild    (REDIS_CLUSTER_NODES)
   --key-prefix <prefix>      prefix of the cache's keys    (REDIS_KEY_PREFIX)
   --batch-size <n>           most events applied per call  (PROJECTOR_MAX_BATCH_SIZE)
   -h, --help                 show this help
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       brokers: values.brokers?.split(',').filter(Boolean) ?? config.kafka.brokers,
       topic: values.topic ?? config.kafka.topic,
       redisUrl: values['redis-url'] ?? config.redis.url,
+      redisClusterNodes: values['redis-cluster-nodes']?.split(',').filter(Boolean) ?? config.redis.clusterNodes,
       keyPrefix: values['key-prefix'] ?? config.redis.keyPrefix,
       tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds,
       batchSize,
@@ -106,6 +109,7 @@ function parseOptions(argv: string[]) {
       brokers: { type: 'string' },
       topic: { type: 'string' },
       'redis-url': { type: 'string' },
+      'redis-cluster-nodes': { type: 'string' },
       'key-prefix': { type: 'string' },
       'batch-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ExponentialBackoff, noJitterGenerator } from 'cockatiel';
-import { highestVersions } from '@order-service/contracts';
-import { readOrderBatch } from '@order-service/kafka';
+import { EVENT_HEADERS, highestVersions } from '@order-service/contracts';
+import { headerText, inProcessSpan, readOrderBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { ApplyOutcome, Projection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import type { DeadLetterPublisher } from './dead-letter-publisher.js';
 import type { InvalidationPublisher } from './invalidation-publisher.js';
-import { oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
+import { newestEventAtMs, oldestEventAgeMs, type ProjectorCounters } from './projector-counters.js';
 
 export interface OrderEventsConsumerOptions {
   kafka: KafkaJS.Kafka;
@@ -156,7 +156,19 @@ export class OrderEventsConsumer {
     return work;
   }
 
-  async #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+  /** One consumer span per batch, a child of its first sampled write and linked to every record's write. */
+  #handleBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const records = batch.messages.map((message) => ({
+      key: message.key?.toString('utf8') ?? null,
+      traceparent: headerText(message.headers, EVENT_HEADERS.traceparent),
+      partition: batch.partition,
+      offset: message.offset,
+    }));
+    return inProcessSpan({ topic: batch.topic, partition: batch.partition, consumerGroup: this.#options.groupId, records }, () => this.#applyBatch(payload));
+  }
+
+  async #applyBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const receivedAt = performance.now();
     const lastOffset = batch.lastOffset();
@@ -224,6 +236,7 @@ export class OrderEventsConsumer {
       latencyMs: performance.now() - receivedAt,
       lag: highWatermark >= 0 ? Math.max(0, highWatermark - Number(lastOffset) - 1) : null,
       oldestEventAgeMs: oldestEventAgeMs(events),
+      newestEventAtMs: newestEventAtMs(events),
     });
     this.#scheduleCommit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() });
   }

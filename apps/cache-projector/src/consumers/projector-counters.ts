@@ -15,6 +15,8 @@ export interface BatchReport {
   readonly lag: number | null;
   /** How long before the batch was in Redis its oldest event happened (its occurred_at); null for a batch without events. */
   readonly oldestEventAgeMs: number | null;
+  /** Unix time in ms of the batch's newest event (its occurred_at); null for a batch without events. */
+  readonly newestEventAtMs: number | null;
 }
 
 /**
@@ -30,6 +32,8 @@ export class ProjectorCounters {
   #failedAttempts = 0;
   #commitFailures = 0;
   #lastApplyLatencyMs = 0;
+  /** Unix time in ms of the newest event put in Redis, per topic. */
+  readonly #newestAppliedEventAtMs = new Map<string, number>();
   /** Keyed by `topic:partition`; only partitions this worker owns. */
   readonly #lag = new Map<string, { topic: string; partition: number; lag: number }>();
 
@@ -74,6 +78,11 @@ export class ProjectorCounters {
     return this.#lastApplyLatencyMs;
   }
 
+  /** Per topic, the unix time in ms of the newest event this process put in Redis; empty before the first batch. */
+  newestAppliedEvents(): Array<{ topic: string; atMs: number }> {
+    return [...this.#newestAppliedEventAtMs].map(([topic, atMs]) => ({ topic, atMs }));
+  }
+
   /** Lag of each owned partition after its last batch. */
   lags(): Array<{ topic: string; partition: number; lag: number }> {
     return [...this.#lag.values()];
@@ -87,6 +96,10 @@ export class ProjectorCounters {
     this.#deadLettered += report.deadLettered;
     this.#tombstones += report.tombstones;
     this.#lastApplyLatencyMs = report.latencyMs;
+    if (report.newestEventAtMs !== null) {
+      const known = this.#newestAppliedEventAtMs.get(report.topic) ?? 0;
+      this.#newestAppliedEventAtMs.set(report.topic, Math.max(known, report.newestEventAtMs));
+    }
     if (report.lag !== null) {
       this.#lag.set(`${report.topic}:${report.partition}`, { topic: report.topic, partition: report.partition, lag: report.lag });
     }
@@ -104,6 +117,13 @@ export class ProjectorCounters {
   forgetPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     for (const { topic, partition } of partitions) this.#lag.delete(`${topic}:${partition}`);
   }
+}
+
+/** Unix time in ms of the latest of `events` (their occurred_at); null for none. */
+export function newestEventAtMs(events: readonly OrderEvent[]): number | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const event of events) newest = Math.max(newest, Date.parse(event.occurred_at));
+  return Number.isFinite(newest) ? newest : null;
 }
 
 /** How long ago the earliest of `events` happened, by the clock of this process; null for none. */

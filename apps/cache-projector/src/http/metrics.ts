@@ -51,6 +51,16 @@ export class ProjectorMetrics {
     total('projection_batches_total', 'Batches applied and committed.', () => counters.batches);
     total('projection_failed_attempts_total', 'Batch attempts that failed and were retried.', () => counters.failedAttempts);
     new prometheus.Gauge({
+      name: 'projection_last_applied_event_timestamp_seconds',
+      help: "Unix time of the newest event (its occurred_at) this process put in Redis; absent before the first. With the API's outbox_last_published_event_timestamp_seconds it gives the cache's staleness even while no projector runs.",
+      registers: [this.registry],
+      labelNames: ['topic'],
+      collect() {
+        this.reset();
+        for (const { topic, atMs } of counters.newestAppliedEvents()) this.set({ topic }, atMs / 1000);
+      },
+    });
+    new prometheus.Gauge({
       name: 'projection_consumer_lag',
       help: 'Records behind on each partition this worker owns, after its last batch.',
       labelNames: ['topic', 'partition'],

@@ -66,7 +66,8 @@ const APPLY_RETRY_DELAY_MS = 200;
  * applies meanwhile reach the new generation too (the store's dual write), so
  * once every partition is read up to the end offsets taken at the start the new
  * generation is complete, and the switch makes it live in one atomic step;
- * the previous generation is dropped after. Readers follow the live pointer
+ * the previous generation is dropped after the store's retirement grace
+ * (readers that still follow the old pointer meanwhile read current keys). Readers follow the live pointer
  * throughout, so they never see an empty or half-built cache.
  *
  * Aborted (through `signal`) or failed before the switch, the generation being
@@ -169,6 +170,8 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
     // From here on the switch is made: an interruption no longer undoes it.
     const previous = await store.switchGeneration(built);
     logger.info('generation switched', { from: previous, to: built });
+    // Readers may follow the old pointer a little longer; writers keep the old generation current meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, store.retirementGraceMs));
     const keysDropped = await store.dropGeneration(previous);
     const seconds = elapsedSeconds();
     return {

@@ -1,13 +1,14 @@
-import { createClient } from 'redis';
-import { createKafka } from '@order-service/kafka';
-import { RedisProjectionStore } from '@order-service/projection';
-import type { Logger } from '@order-service/runtime';
+import { anyBrokerReachable, createKafka } from '@order-service/kafka';
+import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
+import { DependencyStateLog, type Logger } from '@order-service/runtime';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
 export interface ReplayOptions {
   brokers: string[];
   topic: string;
   redisUrl: string;
+  /** Nodes of a Redis Cluster (host:port); empty or absent for a single Redis at `redisUrl`. */
+  redisClusterNodes?: readonly string[];
   keyPrefix: string;
   tombstoneTtlSeconds: number;
   /** Most records applied per call. */
@@ -29,13 +30,20 @@ export interface ReplayOptions {
  */
 export async function replayCache(options: ReplayOptions): Promise<ReplaySummary> {
   const { logger } = options;
-  const redis = createClient({ url: options.redisUrl, disableOfflineQueue: true });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { err: error.message }));
-  const store = new RedisProjectionStore(redis, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const redisState = new DependencyStateLog(logger.child({ component: 'redis' }), 'redis');
+  const redis = new RedisConnection({
+    url: options.redisUrl,
+    clusterNodes: options.redisClusterNodes ?? [],
+    onError: (error) => redisState.down(error),
+    onReady: () => redisState.up(),
+  });
+  const store = new RedisProjectionStore(redis.commands, { keyPrefix: options.keyPrefix, tombstoneTtlSeconds: options.tombstoneTtlSeconds });
+  const kafkaState = new DependencyStateLog(logger.child({ component: 'kafka' }), 'kafka', { probe: () => anyBrokerReachable(options.brokers) });
   const kafka = createKafka({
     brokers: options.brokers,
     clientId: options.clientId ?? 'order-cache-replay',
     logger: logger.child({ component: 'kafka' }),
+    connectivity: kafkaState,
   });
   try {
     await redis.connect();
@@ -52,6 +60,8 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
       },
     );
   } finally {
-    if (redis.isOpen) await redis.close().catch(() => redis.destroy());
+    redisState.close();
+    kafkaState.close();
+    await redis.close();
   }
 }

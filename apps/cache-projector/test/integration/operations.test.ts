@@ -74,6 +74,13 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(text).to.match(/^projection_event_age_seconds_count\{[^}]*\} [1-9]/m);
     expect(text).to.match(/^projection_consumer_lag\{[^}]*partition="\d"[^}]*\} \d+$/m);
     expect(text).to.match(/^process_resident_memory_bytes\{[^}]*\} \d+/m);
+    // The newest event applied happened at the start of 2025 or later (the events' occurred_at), not at the scrape.
+    const newest = Number(/^projection_last_applied_event_timestamp_seconds\{[^}]*topic="[^"]+"[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    expect(newest)
+      .to.be.at.least(Date.parse('2025-01-01T00:00:00Z') / 1000)
+      .and.below(Date.now() / 1000 - 60);
+    expect(text).to.match(/^service_ready\{[^}]*\} 1$/m);
+    expect(text).to.match(/^readiness_check_ok\{check="kafka"[^}]*\} 1$/m);
   });
 
   it('logs each projected event with the request_id of the write that caused it', () => {

@@ -151,26 +151,26 @@ describe('RedisProjectionStore (real Redis)', () => {
       const event = anUpsert('o-1', 1);
       await store.applyBatch([event]);
 
-      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '1', d: JSON.stringify(event.order), m: event.occurred_at });
-      expect(await client.ttl(`${prefix}:g0:order:o-1`)).to.equal(-1);
+      expect(await client.hGetAll(`${prefix}:g0:order:{o-1}`)).to.deep.equal({ v: '1', d: JSON.stringify(event.order), m: event.occurred_at });
+      expect(await client.ttl(`${prefix}:g0:order:{o-1}`)).to.equal(-1);
     });
 
     it('keeps a tombstone as a version with a TTL, and a newer upsert removes the TTL', async () => {
       await store.applyBatch([anUpsert('o-1', 1), aDelete('o-1', 2)]);
 
-      expect(await client.hGetAll(`${prefix}:g0:order:o-1`)).to.deep.equal({ v: '2' });
-      const ttl = await client.ttl(`${prefix}:g0:order:o-1`);
+      expect(await client.hGetAll(`${prefix}:g0:order:{o-1}`)).to.deep.equal({ v: '2' });
+      const ttl = await client.ttl(`${prefix}:g0:order:{o-1}`);
       expect(ttl).to.be.greaterThan(0).and.at.most(TTL_SECONDS);
 
       await store.applyBatch([anUpsert('o-1', 3)]);
-      expect(await client.ttl(`${prefix}:g0:order:o-1`)).to.equal(-1);
+      expect(await client.ttl(`${prefix}:g0:order:{o-1}`)).to.equal(-1);
     });
 
     it('writes under the key prefix it is given', async () => {
       const other = new RedisProjectionStore(client, { keyPrefix: `${prefix}:other`, tombstoneTtlSeconds: TTL_SECONDS });
       await other.applyBatch([anUpsert('o-1', 1)]);
 
-      expect(await client.exists(`${prefix}:other:g0:order:o-1`)).to.equal(1);
+      expect(await client.exists(`${prefix}:other:g0:order:{o-1}`)).to.equal(1);
       expect(await store.get('o-1')).to.equal(null);
       expect(await other.get('o-1')).to.include({ version: 1 });
     });
@@ -190,8 +190,8 @@ describe('RedisProjectionStore (real Redis)', () => {
 
       // The live projector keeps going during the rebuild; its writes land in both generations.
       expect(await store.applyBatch([anUpsert('o-1', 2), anUpsert('o-3', 1)])).to.deep.equal(['applied', 'applied']);
-      expect(await client.hGet(`${prefix}:g1:order:o-1`, 'v')).to.equal('2');
-      expect(await client.hGet(`${prefix}:g1:order:o-3`, 'v')).to.equal('1');
+      expect(await client.hGet(`${prefix}:g1:order:{o-1}`, 'v')).to.equal('2');
+      expect(await client.hGet(`${prefix}:g1:order:{o-3}`, 'v')).to.equal('1');
       expect(await store.get('o-3')).to.include({ version: 1 });
 
       // The rebuild reaches the events the live projector already applied.
@@ -270,10 +270,10 @@ describe('RedisProjectionStore (real Redis)', () => {
     });
 
     it('never hands out a generation number twice, and clears keys left under a new one', async () => {
-      await client.hSet(`${prefix}:g1:order:ghost`, { v: '99', d: '{}' });
+      await client.hSet(`${prefix}:g1:order:{ghost}`, { v: '99', d: '{}' });
       const first = await store.beginGeneration();
       expect(first).to.equal(1);
-      expect(await client.exists(`${prefix}:g1:order:ghost`)).to.equal(0);
+      expect(await client.exists(`${prefix}:g1:order:{ghost}`)).to.equal(0);
 
       await store.abortGeneration(first);
       expect(await store.beginGeneration()).to.equal(2);

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
-import type { RedisClientType } from 'redis';
+import type { RedisConnection } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { HttpProblem, problemTypes } from '../problem.js';
 import { authenticationOf } from './authenticate.js';
@@ -13,13 +13,14 @@ export interface RateLimitOptions {
   /** Requests one client address may make per window without a valid token; 0 for no limit. */
   perAddress: number;
   /** Shares the counts with every replica; absent, each process counts alone. */
-  redis?: { client: RedisClientType; keyPrefix: string };
+  redis?: { commands: ReturnType<RedisConnection['rateLimitCommands']>; keyPrefix: string };
   /** Where a failing store is reported (the requests then pass unlimited). */
   logger: Logger;
 }
 
-function sharedStore(client: RedisClientType, keyPrefix: string): Store {
-  const store = new RedisStore({ prefix: `${keyPrefix}:rate-limit:`, sendCommand: (...args: string[]) => client.sendCommand(args) });
+function sharedStore(commands: ReturnType<RedisConnection['rateLimitCommands']>, keyPrefix: string): Store {
+  // One key per count, so each script call stays in one hash slot of a cluster.
+  const store = new RedisStore({ prefix: `${keyPrefix}:rate-limit:`, ...commands });
   // The store loads its Lua scripts at once, usually before Redis is connected, and again on the
   // first count that fails; that first failure is expected and must not become an unhandled rejection.
   for (const script of [store.incrementScriptSha, store.getScriptSha]) script.catch(() => undefined);
@@ -51,7 +52,7 @@ export function rateLimiter({ windowMs, perSubject, perAddress, redis, logger }:
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     passOnStoreError: true,
-    store: redis ? sharedStore(redis.client, redis.keyPrefix) : new MemoryStore(),
+    store: redis ? sharedStore(redis.commands, redis.keyPrefix) : new MemoryStore(),
     logger: {
       warn: (error: unknown) => logger.warn('rate limit', { err: errorFields(error) }),
       error: (error: unknown) => logger.warn('rate limit store failing: requests pass unlimited', { err: errorFields(error) }),

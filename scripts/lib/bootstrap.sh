@@ -98,6 +98,13 @@ ensure_nginx() {
   export NGINX_BIN
 }
 
+# redis-server and redis-cli themselves, for the tests that start a Redis Cluster of their own
+# (even when a Redis already answers on REDIS_URL, which may not be from Debian's packages).
+ensure_redis_binaries() {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
+  apt_install redis-server redis-tools
+}
+
 ensure_kafka() { # one broker, or KAFKA_NODES nodes of a cluster from the port KAFKA_BROKERS names first
   source "$ROOT/scripts/lib/kafka.sh"
   local first="${KAFKA_BROKERS%%,*}"

@@ -15,9 +15,13 @@ export interface ProjectorSetting {
   groupId: string;
   keyPrefix: string;
   redisUrl?: string;
+  /** host:port of Redis Cluster nodes; absent for the single test Redis. */
+  redisClusterNodes?: readonly string[];
   invalidationChannel?: string;
   groupInstanceId?: string;
   maxBatchSize?: number;
+  /** Brokers other than the test broker (a cluster the test started). */
+  kafkaBrokers?: string[];
 }
 
 /** The projector's environment for a test: real servers, quick retries, a short session timeout so a killed worker is noticed soon. */
@@ -25,7 +29,7 @@ export function projectorEnvironment(setting: ProjectorSetting): Record<string, 
   return {
     NODE_ENV: 'test',
     PROJECTOR_PORT: '0',
-    KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+    KAFKA_BROKERS: (setting.kafkaBrokers ?? testEnvironment.kafkaBrokers).join(','),
     KAFKA_TOPIC: setting.topic,
     KAFKA_DLQ_TOPIC: setting.deadLetterTopic,
     KAFKA_GROUP_ID: setting.groupId,
@@ -36,6 +40,7 @@ export function projectorEnvironment(setting: ProjectorSetting): Record<string, 
     PROJECTOR_RETRY_INITIAL_DELAY_MS: '50',
     PROJECTOR_RETRY_MAX_DELAY_MS: '500',
     REDIS_URL: setting.redisUrl ?? testEnvironment.redisUrl,
+    REDIS_CLUSTER_NODES: (setting.redisClusterNodes ?? []).join(','),
     REDIS_KEY_PREFIX: setting.keyPrefix,
     CACHE_INVALIDATION_CHANNEL: setting.invalidationChannel ?? `${setting.keyPrefix}:invalidate`,
     LOG_LEVEL: 'error',

@@ -95,10 +95,10 @@ describe('the operations view of the web page, driven in Chromium (real API, pro
       }
     })();
     await page.waitForFunction(`Number(document.querySelector('figure[data-chart="request-rate"]')?.getAttribute('data-latest')) > 0`, undefined, {
-      timeout: 20_000,
+      timeout: 45_000,
     });
     await writing;
-    await page.waitForFunction(`document.querySelectorAll('figure[data-chart="lag"] path[data-series]').length > 0`, undefined, { timeout: 20_000 });
+    await page.waitForFunction(`document.querySelectorAll('figure[data-chart="lag"] path[data-series]').length > 0`, undefined, { timeout: 45_000 });
     mkdirSync(RESULTS_DIR, { recursive: true });
     await page.locator('#operations').screenshot({ path: `${RESULTS_DIR}operations-view.png` });
 

@@ -6,7 +6,7 @@
 # node i of a cluster whose first port is P listens on P + 2(i-1).
 #   single broker on 9092:   .local/kafka/broker-9092
 #   3 nodes from 9092:       .local/kafka/cluster-9092/broker-{9092,9094,9096}
-# KAFKA_CLUSTER_HOME moves the cluster folders elsewhere (tests use a temporary
+# KAFKA_CLUSTER_HOME moves the node folders elsewhere (tests use a temporary
 # one); KAFKA_HEAP_OPTS sizes each JVM.
 # shellcheck shell=bash
 source "$ROOT/scripts/lib/processes.sh"
@@ -22,7 +22,7 @@ kafka_use_node() { # first-port count index: node `index` (1-based) of a cluster
   KAFKA_VOTERS=""
   for ((i = 1; i <= count; i++)); do KAFKA_VOTERS+="${KAFKA_VOTERS:+,}$i@127.0.0.1:$((first + 2 * (i - 1) + 1))"; done
   if ((count == 1)); then
-    KAFKA_DIR="$KAFKA_HOME/broker-$KAFKA_PORT"
+    KAFKA_DIR="${KAFKA_CLUSTER_HOME:-$KAFKA_HOME}/broker-$KAFKA_PORT"
     KAFKA_CLUSTER_DIR="$KAFKA_DIR"
   else
     KAFKA_CLUSTER_DIR="${KAFKA_CLUSTER_HOME:-$KAFKA_HOME}/cluster-$first"
@@ -108,8 +108,20 @@ kafka_stop() { # [--now]: the node this checkout started on KAFKA_PORT, if it st
 kafka_cluster_start() { # first-port count
   local i
   kafka_fetch
+  # Formatting is a JVM start per node: all at once. The cluster id is made first, for all of them.
+  kafka_use_node "$1" "$2" 1
+  mkdir -p "$KAFKA_CLUSTER_DIR"
+  [ -s "$KAFKA_CLUSTER_DIR/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_CLUSTER_DIR/cluster.id"
+  for ((i = 1; i <= $2; i++)); do (kafka_use_node "$1" "$2" "$i" && tcp_open 127.0.0.1 "$KAFKA_PORT" || kafka_configure) & done
+  wait
   for ((i = 1; i <= $2; i++)); do kafka_use_node "$1" "$2" "$i" && kafka_launch; done
   for ((i = 1; i <= $2; i++)); do kafka_use_node "$1" "$2" "$i" && wait_tcp 127.0.0.1 "$KAFKA_PORT" 120 "Kafka node $i"; done
+}
+
+kafka_node_start() { # first-port count index: one node of a cluster again (after it was killed)
+  kafka_use_node "$1" "$2" "$3"
+  kafka_launch
+  wait_tcp 127.0.0.1 "$KAFKA_PORT" 120 "Kafka node $3"
 }
 
 kafka_cluster_stop() { # first-port count [--now]

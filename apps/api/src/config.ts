@@ -176,7 +176,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'CACHE_BACKEND',
     },
     lruMaxEntries: { doc: 'Most orders the in-process cache holds.', format: 'nat', default: 100_000, env: 'CACHE_LRU_MAX_ENTRIES' },
-    lruMaxBytes: { doc: 'Most bytes of serialised orders the in-process cache holds.', format: 'nat', default: 256 * 1024 * 1024, env: 'CACHE_LRU_MAX_BYTES' },
+    lruMaxBytes: {
+      doc: "Most memory the in-process cache may take, in bytes: each order's UTF-8 document, its key and about 2 KB of objects that come with it, all counted; the default leaves a 512 MiB container room for the rest of the process.",
+      format: 'nat',
+      default: 128 * 1024 * 1024,
+      env: 'CACHE_LRU_MAX_BYTES',
+    },
     lruTtlMs: {
       doc: 'Longest an in-process entry is served without a refresh (bounds staleness if an invalidation is lost).',
       format: 'nat',

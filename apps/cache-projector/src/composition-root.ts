@@ -55,6 +55,7 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
     maxBatchSize: config.kafka.maxBatchSize,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    groupProtocol: config.kafka.groupProtocol,
     retry: config.retry,
     projection: new Projection(
       new RedisProjectionStore(redis.commands, { keyPrefix: config.redis.keyPrefix, tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds }),
@@ -102,15 +103,16 @@ export function buildApp(config: ProjectorConfig, logger: Logger): ProjectorApp 
       // Not awaited: the client keeps trying to reach Redis in the background,
       // and the projector starts even while Redis is down (batches wait for it).
       redis.connect().catch((error: unknown) => logger.error('redis connect failed', { err: errorFields(error) }));
-      await admin.connect();
-      await deadLetterProducer.connect();
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.http.port, config.http.host, (error?: Error) => (error ? reject(error) : resolve(s)));
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('cache projector listening', { host: config.http.host, port });
+      // The consumer joins the group at once, beside the admin and dead-letter clients
+      // (whose first connect may wait seconds for a coordinator): a restarted worker resumes
+      // within a second of its start. A dead letter meanwhile waits in the batch's retry.
+      await Promise.all([admin.connect(), deadLetterProducer.connect(), consumer.start()]);
       topicCheck.start();
-      await consumer.start();
       return { port };
     },
     stop() {

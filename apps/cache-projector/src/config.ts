@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 
@@ -15,6 +16,8 @@ export interface ProjectorConfig {
     deadLetterTopic: string;
     groupId: string;
     groupInstanceId: string;
+    groupInstanceIdFromHostname: boolean;
+    groupProtocol: 'classic' | 'consumer';
     clientId: string;
     maxBatchSize: number;
     partitionsConsumedConcurrently: number;
@@ -48,6 +51,18 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       default: '',
       env: 'KAFKA_GROUP_INSTANCE_ID',
     },
+    groupInstanceIdFromHostname: {
+      doc: 'Use the host name as KAFKA_GROUP_INSTANCE_ID when that is empty: stable where the host name is (a StatefulSet pod, a compose container across its restarts).',
+      format: Boolean,
+      default: false,
+      env: 'KAFKA_GROUP_INSTANCE_ID_FROM_HOSTNAME',
+    },
+    groupProtocol: {
+      doc: 'Consumer group protocol: classic (the session timeout below, cooperative-sticky assignment; every broker and Redpanda) or consumer (KIP-848, Kafka 4 brokers; timeouts set on the broker).',
+      format: ['classic', 'consumer'],
+      default: 'classic',
+      env: 'KAFKA_GROUP_PROTOCOL',
+    },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-cache-projector', env: 'KAFKA_CLIENT_ID' },
     maxBatchSize: { doc: 'Most records handed to one batch apply.', format: 'nat', default: 2_000, env: 'PROJECTOR_MAX_BATCH_SIZE' },
     partitionsConsumedConcurrently: {
@@ -57,9 +72,9 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       env: 'PROJECTOR_PARTITION_CONCURRENCY',
     },
     sessionTimeoutMs: {
-      doc: 'How long the group waits for a silent worker (a crashed one) before giving its partitions to others.',
+      doc: 'How long the group waits for a silent worker (a crashed one) before giving its partitions to others; heartbeats go every tenth of it.',
       format: 'nat',
-      default: 30_000,
+      default: 7_000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
     topicPartitions: {
@@ -115,7 +130,12 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       default: 200,
       env: 'PROJECTOR_RETRY_INITIAL_DELAY_MS',
     },
-    maxDelayMs: { doc: 'Longest pause between two tries of the same batch.', format: 'nat', default: 10_000, env: 'PROJECTOR_RETRY_MAX_DELAY_MS' },
+    maxDelayMs: {
+      doc: 'Longest pause between two tries of the same batch (short, so a batch resumes soon after Redis or Kafka is back).',
+      format: 'nat',
+      default: 2_000,
+      env: 'PROJECTOR_RETRY_MAX_DELAY_MS',
+    },
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },
@@ -129,5 +149,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
 
 /** Reads and validates the configuration from the environment (and `.env`); throws naming every bad key. */
 export function loadProjectorConfig({ env, dotenvPath }: { env?: NodeJS.ProcessEnv; dotenvPath?: string } = {}): ProjectorConfig {
-  return loadConfig(projectorConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
+  const config = loadConfig(projectorConfigSchema, { env: env ?? process.env, ...(dotenvPath !== undefined && { dotenvPath }) });
+  if (config.kafka.groupInstanceId === '' && config.kafka.groupInstanceIdFromHostname) config.kafka.groupInstanceId = hostname();
+  return config;
 }

@@ -39,6 +39,10 @@ export function isConnectivityError(message: string, extra: unknown): boolean {
 /**
  * Builds the client every producer, consumer and admin of the project comes
  * from, with librdkafka's log routed into the process logger.
+ *
+ * A broker that went away is tried again every 100 ms at first, backing off to
+ * at most 1 s (librdkafka's default grows to 10 s): a broker restarted is used
+ * within a second of accepting connections, not up to ten.
  */
 export function createKafka({ brokers, clientId, logger, connectivity }: KafkaClientOptions): KafkaJS.Kafka {
   const route = (level: 'error' | 'warn', message: string, extra: unknown): void => {
@@ -55,6 +59,8 @@ export function createKafka({ brokers, clientId, logger, connectivity }: KafkaCl
   };
   return new KafkaJS.Kafka({
     kafkaJS: { brokers, clientId, logger: sink, logLevel: KafkaJS.logLevel.WARN },
+    'reconnect.backoff.ms': 100,
+    'reconnect.backoff.max.ms': 1_000,
   });
 }
 

@@ -19,6 +19,8 @@ export interface OrderEventsConsumerOptions {
   maxBatchSize: number;
   partitionsConsumedConcurrently: number;
   sessionTimeoutMs: number;
+  /** classic: client-side session timeout and cooperative-sticky; consumer: KIP-848, assigned and timed by the broker. */
+  groupProtocol?: 'classic' | 'consumer';
   retry: { initialDelayMs: number; maxDelayMs: number };
   projection: Projection;
   deadLetters: DeadLetterPublisher;
@@ -85,19 +87,23 @@ export class OrderEventsConsumer {
       maxDelay: options.retry.maxDelayMs,
       generator: noJitterGenerator,
     });
+    const classic = (options.groupProtocol ?? 'classic') === 'classic';
     this.#consumer = options.kafka.consumer({
       kafkaJS: {
         groupId: options.groupId,
         // A new group starts at the beginning: the cache is a projection of the whole topic.
         fromBeginning: true,
         autoCommit: false,
-        sessionTimeout: options.sessionTimeoutMs,
-        // A member learns of a rebalance at its next heartbeat, and a cooperative
-        // rebalance takes two: a tenth of the session timeout keeps both short
-        // (3 s, librdkafka's default, for the default 30 s session).
-        heartbeatInterval: Math.max(100, Math.floor(options.sessionTimeoutMs / 10)),
-        partitionAssigners: [KafkaJS.PartitionAssigners.cooperativeSticky],
+        ...(classic && {
+          sessionTimeout: options.sessionTimeoutMs,
+          // A member learns of a rebalance at its next heartbeat, and a cooperative
+          // rebalance takes two: a tenth of the session timeout keeps both short
+          // (700 ms for the default 7 s session).
+          heartbeatInterval: Math.max(100, Math.floor(options.sessionTimeoutMs / 10)),
+          partitionAssigners: [KafkaJS.PartitionAssigners.cooperativeSticky],
+        }),
       },
+      ...(classic ? {} : { 'group.protocol': 'consumer' }),
       ...(options.groupInstanceId === '' ? {} : { 'group.instance.id': options.groupInstanceId }),
       'js.consumer.max.batch.size': options.maxBatchSize,
       rebalance_cb: (error: { code: number }, assignment: TopicPartition[]) => this.#onRebalance(error, assignment),

@@ -20,6 +20,8 @@ export interface ProjectorSetting {
   invalidationChannel?: string;
   groupInstanceId?: string;
   maxBatchSize?: number;
+  /** Brokers other than the test broker (a cluster the test started). */
+  kafkaBrokers?: string[];
 }
 
 /** The projector's environment for a test: real servers, quick retries, a short session timeout so a killed worker is noticed soon. */
@@ -27,7 +29,7 @@ export function projectorEnvironment(setting: ProjectorSetting): Record<string, 
   return {
     NODE_ENV: 'test',
     PROJECTOR_PORT: '0',
-    KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+    KAFKA_BROKERS: (setting.kafkaBrokers ?? testEnvironment.kafkaBrokers).join(','),
     KAFKA_TOPIC: setting.topic,
     KAFKA_DLQ_TOPIC: setting.deadLetterTopic,
     KAFKA_GROUP_ID: setting.groupId,

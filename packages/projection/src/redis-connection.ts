@@ -46,8 +46,8 @@ export class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     this.#options = options;
-    // An empty REDIS_CLUSTER_NODES reaches here as [''] (convict splits the empty text): no node, a single Redis.
-    const nodes = (options.clusterNodes ?? []).filter((node) => node.trim() !== '');
+    // An empty REDIS_CLUSTER_NODES reads as [''] through convict's Array format: no cluster.
+    const nodes = (options.clusterNodes ?? []).map((node) => node.trim()).filter((node) => node !== '');
     this.clustered = nodes.length > 0;
     if (this.clustered) {
       const { username, password, protocol } = new URL(options.url);

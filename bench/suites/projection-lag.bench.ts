@@ -144,7 +144,10 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
         checks: [
           { description: `p50 ${formatNumber(p50, 1)} ms ≤ 20 ms`, met: p50 <= 20 },
           { description: `p99 ${formatNumber(p99, 1)} ms ≤ 100 ms`, met: p99 <= 100 },
-          { description: `every order of the runs at half the ceiling reached Redis (${missing} of ${orders} missing after ${ARRIVAL_TIMEOUT_MS / 1000} s)`, met: missing === 0 },
+          {
+            description: `every order of the runs at half the ceiling reached Redis (${missing} of ${orders} missing after ${ARRIVAL_TIMEOUT_MS / 1000} s)`,
+            met: missing === 0,
+          },
         ],
         runs: [...runs.map((run, i) => describeRun(run, i, halfRate)), ...fixedRuns.map((run, i) => describeRun(run, i, options.pacedRate))],
         cpu: [wholePath],

@@ -22,6 +22,7 @@ import { projectorThroughputBench } from './suites/projector-throughput.bench.js
 import { replayBench } from './suites/replay.bench.js';
 import { rollingRestartBench } from './suites/rolling-restart.bench.js';
 import { scaleOutBench } from './suites/scale-out.bench.js';
+import { tracingBench } from './suites/tracing.bench.js';
 
 const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowReport[]>> = {
   get: getReadsBench,
@@ -32,6 +33,7 @@ const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowRep
   replay: replayBench,
   'scale-out': scaleOutBench,
   'rolling-restart': rollingRestartBench,
+  tracing: tracingBench,
   soak: lruSoakBench,
 };
 

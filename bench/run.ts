@@ -13,14 +13,17 @@ import { parseBenchOptions, usage, UsageError, type BenchOptions, type SuiteName
 import { progress } from './support/progress-log.js';
 import { renderConsoleSummary, renderReport, verdictOf, type RowReport } from './support/report.js';
 import { ROOT } from './support/workspace.js';
+import { WRITE_PATH_BEFORE } from './support/write-path-before.js';
 import { authReadsBench } from './suites/auth-reads.bench.js';
 import { getReadsBench } from './suites/get-reads.bench.js';
+import { lruSoakBench } from './suites/lru-soak.bench.js';
 import { postOrdersBench } from './suites/post-orders.bench.js';
 import { projectionLagBench } from './suites/projection-lag.bench.js';
 import { projectorThroughputBench } from './suites/projector-throughput.bench.js';
 import { replayBench } from './suites/replay.bench.js';
 import { rollingRestartBench } from './suites/rolling-restart.bench.js';
 import { scaleOutBench } from './suites/scale-out.bench.js';
+import { tracingBench } from './suites/tracing.bench.js';
 
 const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowReport[]>> = {
   get: getReadsBench,
@@ -31,12 +34,20 @@ const SUITE_RUNNERS: Record<SuiteName, (context: BenchContext) => Promise<RowRep
   replay: replayBench,
   'scale-out': scaleOutBench,
   'rolling-restart': rollingRestartBench,
+  tracing: tracingBench,
+  soak: lruSoakBench,
 };
 
 const GENERAL_NOTES = [
   'The machine is shared and has two cores: absolute figures move from run to run by tens of percent, which is why every target is a ratio against a baseline measured in the same run, or an absolute latency with a wide margin.',
   'Servers are the compiled apps (`pnpm -s build`, then `node apps/*/dist/main.js`), configured through their environment as in production, with LOG_LEVEL=warn; each benchmark uses its own topic, Redis key prefix, invalidation channel and consumer group, all named after the run and deleted at the end.',
   'Child process output is kept in test-results/bench/*.log; CPU profiles in test-results/bench/profiles/.',
+];
+
+const CPU_NOTES = [
+  "Each figure is the CPU time (utime + stime of every thread, from /proc/<pid>/stat) a process used over a row's timed windows, divided by the operations completed in them. The API, projector and replay are the suite's own child processes; PostgreSQL is every backend serving the suite's database, found by process title at each snapshot (autovacuum is left out: it runs whenever the cluster gets to it, so it would be noise from run to run; the POST rounds start from a vacuumed outbox instead); Redis is the redis-server and the broker the JVM listening on the suite's ports. The cluster's shared PostgreSQL processes (WAL writer, checkpointer) and the load generator are not counted. Redis and the broker are the machine's shared servers: work others send them within a window counts too, so run the suite on an otherwise quiet machine.",
+  `The write path before issue 13's work, measured with this accounting at ${WRITE_PATH_BEFORE.commit} (${WRITE_PATH_BEFORE.measuredOn}; \`${WRITE_PATH_BEFORE.command}\`): ${WRITE_PATH_BEFORE.breakdown}. The POST row's CPU target is 0.70 × that figure.`,
+  'A POST counts twice: the write path (the API with its outbox relay, PostgreSQL and the broker, until the relay has emptied the outbox), the figure the write-path target compares with the head before it was cut, and the whole path with the projector and Redis at half the POST ceiling, until every order was readable in Redis.',
 ];
 
 async function main(argv: string[]): Promise<number> {
@@ -120,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     rows,
     failures,
     generalNotes: GENERAL_NOTES,
+    cpuNotes: CPU_NOTES,
   });
   const output = resolve(ROOT, options.output);
   mkdirSync(dirname(output), { recursive: true });

@@ -5,7 +5,7 @@ module.exports = {
   require: ['test/hooks.ts'],
   extension: ['ts'],
   spec: ['test/containers/**/*.test.ts'],
-  timeout: 900000,
+  timeout: 1500000,
   'forbid-only': true,
   'forbid-pending': true,
   exit: false,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from '../support/bench-context.js';
 import { startProjector, type ProjectorVariant } from '../support/bench-servers.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
+import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
 import { progress } from '../support/progress-log.js';
 import { connectRedis, deleteKeys } from '../support/redis-connection.js';
@@ -54,14 +55,14 @@ export async function projectOnce(context: BenchContext, name: string, cpuProfil
   try {
     const startedAt = performance.now();
     const projector = await startProjector(context.children, stack, variant);
-    const before = snapshotCpu(new Map([['projector', projector.child.pid]]));
+    const before = snapshotCpu(new Map([['projector', projector.child.pid]]), context.stackProcesses);
     const deadline = performance.now() + 60_000 + events;
     while (seen.events < events) {
       if (!projector.child.running) throw new Error(`the projector exited:\n${projector.child.tail()}`);
       if (performance.now() > deadline) throw new Error(`the projector applied ${seen.events} of ${events} events in time`);
       await sleep(20);
     }
-    const cpu = cpuBetween(before, snapshotCpu(new Map([['projector', projector.child.pid]])));
+    const cpu = cpuBetween(before, snapshotCpu(new Map([['projector', projector.child.pid]]), context.stackProcesses));
     await projector.child.stop();
     const steadySeconds = (seen.lastAt - seen.firstAt) / 1000;
     return {
@@ -95,6 +96,12 @@ export async function projectorThroughputBench(context: BenchContext): Promise<R
   const rate = median(runs.map((run) => run.steadyRate));
   const ceiling = context.postCeiling;
   const ratio = ceiling === undefined ? Number.NaN : rate / ceiling;
+  const projectedCpu = cpuPerOperation(
+    'per projected event',
+    'projector row, from the worker ready to its last batch',
+    runs.map((run) => ({ usage: run.cpu, operations: run.events })),
+    ['projector', 'redis', 'broker'],
+  );
   return [
     {
       key: 'projector',
@@ -109,7 +116,9 @@ export async function projectorThroughputBench(context: BenchContext): Promise<R
         (run, i) =>
           `run ${i + 1}: ${formatNumber(run.events)} events, ${formatNumber(run.steadyRate)} events/s between the first and last batch, ${formatNumber(run.overallRate)} events/s from process start (${describeCpu(run.cpu)})`,
       ),
+      cpu: [projectedCpu],
       notes: [
+        `CPU: ${describeCpuPerOperation(projectedCpu)}.`,
         `The worker is the compiled cache projector with its defaults (batches of up to 2,000 records, 3 partitions applied concurrently, one Lua script call per 500 events, pipelined), started on a 6-partition topic that already holds ${formatNumber(events)} order.upserted events of 1 to 5 items, so it runs flat out; each batch is decoded and validated, applied to Redis, announced on the invalidation channel and committed. Its rate is taken between the first and the last batch it announced, leaving out process start and the group join.`,
       ],
       profileSubject: async () => {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../support/bench-context.js';
 import { SERVER_CORES } from '../support/child-processes.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
+import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
 import { interleave, medianRatio } from '../support/interleave.js';
 import { progress } from '../support/progress-log.js';
@@ -28,10 +29,10 @@ async function runToSummary(
   const startedAt = performance.now();
   const child = context.children.start({ name: spec.name, command: process.execPath, args: spec.args, env: spec.env, cores: SERVER_CORES });
   const watch = new Map([[spec.name, child.pid]]);
-  const before = snapshotCpu(watch);
+  const before = snapshotCpu(watch, context.stackProcesses);
   let after = before;
   // Sample while it runs: /proc/<pid>/stat is gone once it has exited.
-  const sampler = setInterval(() => (after = snapshotCpu(watch)), 100);
+  const sampler = setInterval(() => (after = snapshotCpu(watch, context.stackProcesses)), 100);
   const code = await child.exited.finally(() => clearInterval(sampler));
   const wallSeconds = (performance.now() - startedAt) / 1000;
   if (code !== 0) throw new Error(`${spec.name} exited with ${String(code)}:\n${child.tail()}`);
@@ -120,6 +121,12 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
     results.naive.map((run) => run.eventsPerSecond),
   );
   const published = options.replayEvents >= 1_000_000;
+  const replayCpu = cpuPerOperation(
+    'per replayed event',
+    'replay row, the whole rebuild',
+    results.replay.map((run) => ({ usage: run.cpu, operations: run.events })),
+    ['projector', 'redis', 'broker'],
+  );
   return [
     {
       key: 'replay',
@@ -142,7 +149,9 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
             : 'no baseline')
         );
       }),
+      cpu: [replayCpu],
       notes: [
+        `CPU: ${describeCpuPerOperation(replayCpu)}, over each rebuild from the process start.`,
         'The replay is the compiled `scripts/replay-cache` CLI with its defaults (batches of up to 2,000 records from all partitions at once, one Lua script call per 500 events, pipelined); its figure is its own summary: events applied over the whole run, from connecting to Kafka and Redis to switching the generation.',
         `The baseline (bench/workers/set-per-event.worker.ts) reads the same topic with the same client and decodes every record the same way, then writes each order's document with one awaited SET; it runs until it has applied every event or for ${options.naiveLoopSeconds} s, and its rate is taken from its first record on, which leaves its start-up out (in the baseline's favour). Both run on core 0.`,
       ],

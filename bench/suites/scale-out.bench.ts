@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { nginxConfig } from '../../scripts/lib/nginx-config.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { freePort, startApi, waitForReady, type ApiVariant } from '../support/bench-servers.js';
+import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { describeCpu } from '../support/cpu-usage.js';
 import { runLoad, warmUp, type LoadResult, type LoadSpec } from '../support/http-load.js';
 import { interleave, medianRatio } from '../support/interleave.js';
@@ -95,6 +96,12 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
   const rps = (runs: readonly LoadResult[]): number[] => runs.map((run) => run.requestsPerSecond);
   const ratio = medianRatio(rps(results.two), rps(results.one));
   const describe = (run: LoadResult): string => `${formatNumber(run.requestsPerSecond)} req/s, p99 ${run.latencyMs.p99} ms (${describeCpu(run.cpu)})`;
+  const twoCpu = cpuPerOperation(
+    'GET through nginx to 2 API processes, LRU hit',
+    `scale-out row, c=${connections}`,
+    results.two.map((run) => ({ usage: run.cpu, operations: run.ok })),
+    ['api', 'nginx'],
+  );
   const lessBusyCore = median(results.two.map((run) => Math.min(...run.cpu.cores)));
   return [
     {
@@ -107,7 +114,9 @@ export async function scaleOutBench(context: BenchContext): Promise<RowReport[]>
       target: 'reported, with CPU saturation noted',
       checks: [],
       runs: results.one.map((run, i) => `round ${i + 1}: 1 process ${describe(run)}; 2 processes ${results.two[i] ? describe(results.two[i]) : 'n/a'}`),
+      cpu: [twoCpu],
       notes: [
+        `CPU: ${describeCpuPerOperation(twoCpu)}.`,
         `CPU saturation: with two API processes the less busy core was still ${Math.round(lessBusyCore * 100)}% busy (median over the rounds): the two cores are shared by both API processes, nginx, the load generator, Redis and PostgreSQL, so a second process can only take what the load generator and nginx leave. On this 2-core machine the row shows the load balancer and the second process work, not how far the API scales; on a machine with a core per process the ratio is what to watch.`,
         'nginx runs as one process (master_process off) with keep-alive connections to the upstreams; the APIs are not pinned (either core), the load generator stays on core 1.',
       ],

@@ -6,6 +6,8 @@ import { createDatabase, ensureDatabase } from '../../packages/postgres/src/inde
 import { startBenchAuth } from './bench-auth.js';
 import type { BenchStack } from './bench-servers.js';
 import { ChildProcesses } from './child-processes.js';
+import type { ProcessGroups } from './cpu-usage.js';
+import { stackProcesses } from './stack-processes.js';
 import type { BenchOptions } from './options.js';
 import { BenchTopics } from './order-events-topic.js';
 import { progress } from './progress-log.js';
@@ -29,6 +31,8 @@ export class BenchContext {
   readonly topics: BenchTopics;
   readonly tmpDir: string;
   readonly profileDir: string;
+  /** PostgreSQL's backends of the suite's database, redis-server and the broker, for CPU time per operation. */
+  readonly stackProcesses: ProcessGroups;
   /** Orders POST /orders took per second at c=8 in this run; the projector's row compares against it. */
   postCeiling: number | undefined;
   seeded: SeededOrders | undefined;
@@ -47,6 +51,7 @@ export class BenchContext {
     this.topics = new BenchTopics(stack.brokers);
     this.tmpDir = mkdtempSync(join(tmpdir(), 'order-bench-'));
     this.profileDir = join(ROOT, 'test-results', 'bench', 'profiles');
+    this.stackProcesses = stackProcesses({ databaseUrls: [stack.databaseUrl], redisUrl: stack.redisUrl, brokers: stack.brokers });
     mkdirSync(this.profileDir, { recursive: true });
   }
 

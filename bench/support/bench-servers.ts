@@ -33,6 +33,8 @@ export interface ApiVariant {
   rateLimit?: string;
   /** AUTH_TOKEN_CACHE_MAX_ENTRIES. */
   tokenCacheEntries?: number;
+  /** More variables, set last (the tracing row's OTEL_*). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningServer {
@@ -101,6 +103,7 @@ export async function startApi(children: ChildProcesses, stack: BenchStack, vari
     LOG_PRETTY: 'false',
     ...(variant.lruMaxBytes !== undefined && { CACHE_LRU_MAX_BYTES: String(variant.lruMaxBytes) }),
     ...(variant.lruTtlMs !== undefined && { CACHE_LRU_TTL_MS: String(variant.lruTtlMs) }),
+    ...variant.env,
   };
   const profile = variant.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', variant.cpuProfileDir];
   const child = children.start({

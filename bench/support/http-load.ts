@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { authorizationHeader } from './bench-auth.js';
-import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu-usage.js';
+import { cpuBetween, snapshotCpu, type CpuUsage, type ProcessGroups } from './cpu-usage.js';
 import { runPacedLoad } from './paced-load.js';
 
 export interface LoadSpec {
@@ -21,6 +21,8 @@ export interface LoadSpec {
   onResponse?: (status: number, body: string) => void;
   /** Processes whose CPU time to report, by name. */
   watch?: ReadonlyMap<string, number>;
+  /** Groups of processes whose CPU time to report too (the stack's servers: BenchContext.stackProcesses). */
+  groups?: ProcessGroups;
 }
 
 export interface LoadResult {
@@ -103,9 +105,9 @@ export async function runLoad(given: LoadSpec): Promise<LoadResult> {
       ].join(' '),
     );
   }
-  const before = snapshotCpu(spec.watch);
+  const before = snapshotCpu(spec.watch, spec.groups);
   const result = await autocannon(options);
-  const cpu = cpuBetween(before, snapshotCpu(spec.watch));
+  const cpu = cpuBetween(before, snapshotCpu(spec.watch, spec.groups));
   const ok = result['2xx'];
   // A benchmark of errors measures nothing; a reset connection in tens of thousands of requests is the machine's noise.
   if (result.non2xx > 0 || result.errors > Math.max(0, (ok + result.non2xx) / 10_000)) {

@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 /** The rows of the suite, in the order they run; `--only` picks some. */
-export const SUITES = ['get', 'auth', 'post', 'lag', 'projector', 'replay', 'scale-out', 'rolling-restart'] as const;
+export const SUITES = ['get', 'auth', 'post', 'lag', 'projector', 'replay', 'scale-out', 'rolling-restart', 'tracing', 'soak'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchOptions {

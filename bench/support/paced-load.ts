@@ -56,7 +56,7 @@ export async function runPacedLoad(spec: LoadSpec & { overallRate: number }): Pr
       req.end(body);
     });
 
-  const before = snapshotCpu(spec.watch);
+  const before = snapshotCpu(spec.watch, spec.groups);
   const inFlight = new Set<Promise<void>>();
   const start = performance.now() + 1;
   let sent = 0;
@@ -75,7 +75,7 @@ export async function runPacedLoad(spec: LoadSpec & { overallRate: number }): Pr
   });
   await Promise.all(inFlight);
   agent.destroy();
-  const cpu = cpuBetween(before, snapshotCpu(spec.watch));
+  const cpu = cpuBetween(before, snapshotCpu(spec.watch, spec.groups));
 
   if (non2xx > 0 || errors > Math.max(0, (ok + non2xx) / 10_000)) {
     throw new Error(`${method} ${spec.url}: ${non2xx} non-2xx responses and ${errors} errors of ${total}`);

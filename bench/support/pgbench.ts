@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
 import { orderUpserted } from '../../apps/api/src/use-cases/order-events.js';
-import { ORDER_COLUMNS } from '../../apps/api/src/adapters/order-rows.js';
+import { ORDER_DOCUMENT_SELECT } from '../../apps/api/src/adapters/order-rows.js';
 import { fillPlaceholders } from '../../packages/postgres/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { runToCompletion, type ChildProcesses } from './child-processes.js';
@@ -52,13 +52,13 @@ export async function runPgbench(children: ChildProcesses, run: PgbenchRun): Pro
   };
 }
 
-/** The API's by-uid read (the same SELECT list, from apps/api), of a random seeded order. */
+/** The API's by-uid read behind a cache miss (the same statement, from apps/api: PostgreSQL builds the document's text), of a random seeded order. */
 export function writeReadScript(dir: string, uidPrefix: string, orders: number): string {
   const path = join(dir, 'read-order.sql');
   writeFileSync(
     path,
     `\\set n random(1, ${orders})\n` +
-      `select ${oneLine(ORDER_COLUMNS)} from orders o where o.order_uid = ${literal(`${uidPrefix}-`)} || lpad(:n::text, ${UID_DIGITS}, '0');\n`,
+      `${oneLine(ORDER_DOCUMENT_SELECT)} where o.order_uid = ${literal(`${uidPrefix}-`)} || lpad(:n::text, ${UID_DIGITS}, '0');\n`,
   );
   return path;
 }

@@ -1,3 +1,4 @@
+import { renderCpuTable, type CpuPerOperation } from './cpu-per-operation.js';
 import type { ProfileSummary } from './cpu-profile.js';
 
 /** One target of a row and whether this run met it; `met` is undefined when the run could not tell. */
@@ -19,6 +20,8 @@ export interface RowReport {
   /** One line per run: the individual figures the medians come from. */
   runs: string[];
   notes: string[];
+  /** The CPU time per operation this row measured, for the table that leads the report. */
+  cpu?: CpuPerOperation[];
   profile?: ProfileSummary;
   /** Starts the subject again under `--cpu-prof`, loads it for a few seconds and summarises the profile; for rows that miss. */
   profileSubject?: () => Promise<ProfileSummary | undefined>;
@@ -45,6 +48,8 @@ export interface ReportInput {
   rows: RowReport[];
   failures: string[];
   generalNotes: string[];
+  /** Paragraphs under the CPU table (how it was measured, the write path before and after). */
+  cpuNotes: string[];
 }
 
 const VERDICT_MARK: Record<Verdict, string> = { met: '✅ met', 'not met': '❌ not met', 'not checked': '— not checked', reported: 'ℹ️ reported' };
@@ -62,6 +67,13 @@ export function renderReport(input: ReportInput): string {
       '**Smoke run**: each row ran once for a second or two with tiny counts. The figures only show that every benchmark still runs; no target is checked.',
       '',
     );
+  }
+  const cpuLines = input.rows.flatMap((row) => row.cpu ?? []);
+  if (cpuLines.length > 0) {
+    lines.push('## CPU per operation', '', 'µs of CPU time per operation, by process, read from /proc over the timed windows (the median over the runs):', '');
+    lines.push(...renderCpuTable(cpuLines), '');
+    for (const note of input.cpuNotes) lines.push(note, '');
+    lines.push('## Rows', '');
   }
   lines.push(
     `Every figure is the median of ${input.runs} interleaved run${input.runs === 1 ? '' : 's'} of ${input.durationSeconds} s (the order of subject and baseline alternates from run to run),`,

@@ -126,11 +126,11 @@ ct_build_all() {
   ct_debian_image
   ct_node_image
   local start=$SECONDS
-  log "building the app images from apps/*/Dockerfile, and the migrator's from infra/Dockerfile"
-  ct_build order-service/api:local "$ROOT" "$ROOT/apps/api/Dockerfile" --target runtime
-  ct_build order-service/seeder:local "$ROOT" "$ROOT/apps/api/Dockerfile" --target seeder
-  ct_build order-service/cache-projector:local "$ROOT" "$ROOT/apps/cache-projector/Dockerfile" --target runtime
-  ct_build order-service/migrator:local "$ROOT" "$ROOT/infra/Dockerfile" --target runtime
+  log "building the Dockerfile's targets: api, seeder, cache-projector, migrator (one shared build stage)"
+  local target
+  for target in api seeder cache-projector migrator; do
+    ct_build "order-service/$target:local" "$ROOT" "$ROOT/Dockerfile" --target "$target"
+  done
   log "building the infrastructure images of infra/containers"
   local infra
   for infra in postgres redis nginx; do

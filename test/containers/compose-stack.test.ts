@@ -82,8 +82,10 @@ async function psql(sql: string): Promise<string> {
   return podman('exec', postgres.name, 'psql', '-U', 'postgres', '-d', 'orders', '-tAc', sql);
 }
 
-describe('the containers: images from the Dockerfiles, the compose stack under podman', function () {
-  this.timeout(15 * 60_000);
+describe('the containers: images from the Dockerfile, the compose stack under podman', function () {
+  // A cold build (base images made by debootstrap, librdkafka compiled) takes about 10 minutes on
+  // 2 idle cores; a busy machine may need twice that. Cached layers bring it to seconds.
+  this.timeout(25 * 60_000);
   let base: string;
   let env: NodeJS.ProcessEnv;
   const example = JSON.parse(readFileSync(`${ROOT}docs/examples/order.example.json`, 'utf8')) as Record<string, unknown>;

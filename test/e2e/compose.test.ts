@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { apiConfigSchema, loadApiConfig } from '../../apps/api/src/config.js';
 import { loadProjectorConfig, projectorConfigSchema } from '../../apps/cache-projector/src/config.js';
 import { infraConfigSchema } from '../../infra/src/config.js';
+import { dockerStages, stageArgs, type DockerStage } from '../support/dockerfile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -149,32 +150,6 @@ function dependencies(service: Service): Record<string, DependsOn | undefined> {
 function argv(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : value.split(/\s+/).filter(Boolean);
-}
-
-interface DockerStage {
-  name: string | undefined;
-  base: string;
-  instructions: { keyword: string; args: string }[];
-}
-
-/** The stages of a Dockerfile: continuation lines joined, comments and parser directives dropped. */
-function dockerStages(text: string): DockerStage[] {
-  const lines = text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const stages: DockerStage[] = [];
-  for (const line of lines) {
-    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
-    if (keyword.toUpperCase() === 'FROM') {
-      const [base = '', as, name] = args.replace(/--\S+\s+/g, '').split(/\s+/);
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, base, instructions: [] });
-    } else {
-      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
-    }
-  }
-  return stages;
 }
 
 /** The user a stage runs as: its last USER, else its parent stage's, else root. */
@@ -403,7 +378,7 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
     expect(apiDeps, 'the API ships without the migrations and operator CLIs').not.to.have.property(infraName);
     for (const name of ['migrator', 'topic-init']) {
       const s = service(name);
-      expect(s.build, `${name} builds the migrator image`).to.deep.equal({ context: '.', dockerfile: 'infra/Dockerfile', target: 'runtime' });
+      expect(s.build, `${name} builds the migrator image`).to.deep.equal({ context: '.', dockerfile: 'Dockerfile', target: 'migrator' });
       expect(s.build, `${name}: not the API image`).not.to.deep.equal(service('api').build);
       const [node, script] = argv(s.command);
       expect(node).to.equal('node');
@@ -441,15 +416,19 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
   });
 
   it('starts each app image with its compiled main module and probes its readiness', function () {
+    const stages = dockerStages(read('Dockerfile'));
     for (const [app, port] of [
       ['api', 8080],
       ['cache-projector', 8081],
     ] as const) {
-      const dockerfile = read(`apps/${app}/Dockerfile`);
-      expect(dockerfile).to.match(/^CMD \["node", "dist\/main\.js"\]$/m);
+      expect(service(app).build, `${app} builds its own target`).to.deep.include({ dockerfile: 'Dockerfile', target: app });
+      const args = (keyword: string) => stageArgs(stages, app, keyword);
+      expect(args('CMD'), `${app}: CMD`).to.deep.equal(['["node", "dist/main.js"]']);
       expect(existsSync(join(ROOT, `apps/${app}/src/main.ts`))).to.equal(true);
-      expect(dockerfile).to.match(new RegExp(`^EXPOSE ${port}$`, 'm'));
-      expect(dockerfile).to.match(/^HEALTHCHECK .*\n?.*\/readyz/m);
+      expect(args('EXPOSE'), `${app}: EXPOSE`).to.deep.equal([String(port)]);
+      expect(args('HEALTHCHECK').join(' '), `${app}: HEALTHCHECK`).to.match(/\/readyz/);
+      expect(args('WORKDIR'), `${app}: WORKDIR`).to.deep.equal([`/app/apps/${app}`]);
+      expect(args('COPY'), `${app}: copies its own deploy`).to.include(`--from=build /out/apps/${app} ./`);
     }
   });
 
@@ -459,9 +438,10 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
       expect(existsSync(join(ROOT, path)), path).to.equal(true);
       expect(dockerIgnored(path), `${path} is excluded by .dockerignore`).to.equal(false);
     }
-    const dockerfile = read('apps/api/Dockerfile');
-    expect(dockerfile).to.match(/^WORKDIR \/app\/apps\/api$/m);
-    expect(dockerfile).to.match(/^COPY docs\/examples \/app\/docs\/examples$/m);
+    const api = dockerStages(read('Dockerfile')).find((s) => s.name === 'api');
+    const instructions = (api?.instructions ?? []).map((i) => `${i.keyword} ${i.args}`);
+    expect(instructions).to.include('WORKDIR /app/apps/api');
+    expect(instructions).to.include('COPY docs/examples /app/docs/examples');
     expect(dockerIgnored('apps/api/node_modules') && dockerIgnored('packages/domain/dist'), 'host builds stay out').to.equal(true);
   });
 
@@ -483,8 +463,8 @@ describe('docker-compose.yml and the Dockerfiles (no Docker engine needed)', fun
 
   it('runs the seeder from the workspace against the load balancer', function () {
     const seeder = service('seeder');
-    expect(seeder.build).to.deep.include({ dockerfile: 'apps/api/Dockerfile', target: 'seeder' });
-    const stages = dockerStages(read('apps/api/Dockerfile'));
+    expect(seeder.build).to.deep.include({ dockerfile: 'Dockerfile', target: 'seeder' });
+    const stages = dockerStages(read('Dockerfile'));
     const stage = stages.find((s) => s.name === 'seeder');
     const entrypoint = JSON.parse(stage?.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]') as string[];
     expect(existsSync(join(ROOT, entrypoint.at(-1) ?? '')), `seeder entrypoint ${entrypoint.join(' ')}`).to.equal(true);

@@ -22,6 +22,7 @@ import { buildAdminApp } from '../../apps/api/src/http/admin-app.js';
 import { ApiMetrics } from '../../apps/api/src/http/metrics.js';
 import { buildHttpApp as buildProjectorHttpApp } from '../../apps/cache-projector/src/http/app.js';
 import { loadProjectorConfig, projectorConfigSchema } from '../../apps/cache-projector/src/config.js';
+import { dockerStages, stageArgs } from '../support/dockerfile.js';
 import { kustomize, readManifests, splitImage, strategicMerge, type Manifest } from '../support/kustomize.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are arbitrary YAML documents */
@@ -52,12 +53,17 @@ async function validateObject(object: Manifest): Promise<void> {
   new Model(object).validate();
 }
 
-/** What each image is built from, and what its build checks the image holds (`test -f /out/...`). */
-const IMAGES: Record<string, { dockerfile: string; sources: string; port?: number }> = {
-  'order-service/api': { dockerfile: 'apps/api/Dockerfile', sources: 'apps/api', port: 8080 },
-  'order-service/cache-projector': { dockerfile: 'apps/cache-projector/Dockerfile', sources: 'apps/cache-projector', port: 8081 },
-  'order-service/migrator': { dockerfile: 'infra/Dockerfile', sources: 'infra' },
+/**
+ * Which target of the root Dockerfile builds each image, from which package; its build checks
+ * the image holds what it runs (`test -f /out/<package>/...`).
+ */
+const IMAGES: Record<string, { target: string; sources: string; port?: number }> = {
+  'order-service/api': { target: 'api', sources: 'apps/api', port: 8080 },
+  'order-service/cache-projector': { target: 'cache-projector', sources: 'apps/cache-projector', port: 8081 },
+  'order-service/migrator': { target: 'migrator', sources: 'infra' },
 };
+const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const DOCKER_STAGES = dockerStages(DOCKERFILE);
 
 /** The repository's name of an image reference: the registry and the tag taken away. */
 function imageOf(reference: string): string {
@@ -307,9 +313,8 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
         expect(pod.securityContext.runAsUser, 'the images’ user node').to.equal(1000);
         for (const container of allContainers(pod)) {
           const image = imageOf(container.image);
-          const { dockerfile, sources } = IMAGES[image]!;
-          const built = readFileSync(join(ROOT, dockerfile), 'utf8');
-          expect(built).to.match(/^USER node$/m);
+          const { target, sources } = IMAGES[image]!;
+          expect(stageArgs(DOCKER_STAGES, target, 'USER'), `${target}: its user`).to.deep.equal(['node']);
           expect(compose, `compose builds ${image} too`).to.include(`image: ${image}:local`);
           const [program, script] = container.command as string[];
           const what = `${object.metadata.name}/${container.name}`;
@@ -319,11 +324,11 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
             existsSync(join(ROOT, sources, script!.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))),
             `${what}: ${script} is built from a source`,
           ).to.equal(true);
-          expect(built, `${dockerfile} checks that the image holds ${script}`).to.include(`test -f /out/${script}`);
+          expect(DOCKERFILE, `the Dockerfile checks that ${target} holds ${script}`).to.include(`test -f /out/${sources}/${script}`);
         }
       }
-      for (const [name, { dockerfile, port }] of Object.entries(IMAGES)) {
-        if (port !== undefined) expect(readFileSync(join(ROOT, dockerfile), 'utf8'), name).to.match(new RegExp(`^EXPOSE ${port}$`, 'm'));
+      for (const [name, { target, port }] of Object.entries(IMAGES)) {
+        if (port !== undefined) expect(stageArgs(DOCKER_STAGES, target, 'EXPOSE'), name).to.deep.equal([String(port)]);
       }
       const api = find(production, 'Deployment', 'order-api').spec.template.spec.containers[0];
       const projector = find(production, 'StatefulSet', 'order-cache-projector').spec.template.spec.containers[0];

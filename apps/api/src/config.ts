@@ -29,6 +29,7 @@ export interface ApiConfig {
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
+  operations: { projectorMetricsUrls: string[]; sampleIntervalMs: number; windowMinutes: number };
   shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
   tracing: TracingConfig;
@@ -176,7 +177,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'CACHE_BACKEND',
     },
     lruMaxEntries: { doc: 'Most orders the in-process cache holds.', format: 'nat', default: 100_000, env: 'CACHE_LRU_MAX_ENTRIES' },
-    lruMaxBytes: { doc: 'Most bytes of serialised orders the in-process cache holds.', format: 'nat', default: 256 * 1024 * 1024, env: 'CACHE_LRU_MAX_BYTES' },
+    lruMaxBytes: {
+      doc: "Most memory the in-process cache may take, in bytes: each order's UTF-8 document, its key and about 2 KB of objects that come with it, all counted; the default leaves a 512 MiB container room for the rest of the process.",
+      format: 'nat',
+      default: 128 * 1024 * 1024,
+      env: 'CACHE_LRU_MAX_BYTES',
+    },
     lruTtlMs: {
       doc: 'Longest an in-process entry is served without a refresh (bounds staleness if an invalidation is lost).',
       format: 'nat',
@@ -234,6 +240,21 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       default: '',
       env: 'AUTH_DEV_SIGN_IN_URL',
     },
+  },
+  operations: {
+    projectorMetricsUrls: {
+      doc: "The cache projectors' /metrics URLs (their admin ports, PROJECTOR_PORT), comma separated, that the web page's operations view reads; empty reads this API only.",
+      format: Array,
+      default: ['http://127.0.0.1:8081/metrics'],
+      env: 'OPS_PROJECTOR_METRICS_URLS',
+    },
+    sampleIntervalMs: {
+      doc: "How often the operations view reads this API's and the projectors' metrics.",
+      format: 'nat',
+      default: 5_000,
+      env: 'OPS_SAMPLE_INTERVAL_MS',
+    },
+    windowMinutes: { doc: 'How many minutes of points the operations view keeps and draws.', format: 'nat', default: 15, env: 'OPS_WINDOW_MINUTES' },
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },

@@ -4,6 +4,7 @@ import * as outbox from './002-outbox.js';
 import * as tombstoneGuard from './003-tombstone-guard.js';
 import * as idempotencyByOrder from './004-idempotency-by-order.js';
 import * as outboxTraceparent from './005-outbox-traceparent.js';
+import * as outboxVacuum from './006-outbox-vacuum.js';
 
 const migrations: Record<string, Knex.Migration> = {
   '001-orders': orders,
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '003-tombstone-guard': tombstoneGuard,
   '004-idempotency-by-order': idempotencyByOrder,
   '005-outbox-traceparent': outboxTraceparent,
+  '006-outbox-vacuum': outboxVacuum,
 };
 
 /**

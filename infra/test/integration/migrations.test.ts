@@ -30,14 +30,34 @@ describe('knex migrations (real PostgreSQL)', () => {
 
   it('creates every table going up and removes them going down', async () => {
     const applied = await migrateLatest(db);
-    expect(applied).to.deep.equal(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order', '005-outbox-traceparent']);
+    expect(applied).to.deep.equal([
+      '001-orders',
+      '002-outbox',
+      '003-tombstone-guard',
+      '004-idempotency-by-order',
+      '005-outbox-traceparent',
+      '006-outbox-vacuum',
+    ]);
     expect(await pendingMigrations(db)).to.deep.equal([]);
     expect(await tables()).to.deep.equal(['deliveries', 'idempotency_keys', 'items', 'order_tombstones', 'orders', 'outbox', 'outbox_slots', 'payments']);
 
     const reverted = await migrateDownAll(db);
-    expect(reverted).to.have.members(['001-orders', '002-outbox', '003-tombstone-guard', '004-idempotency-by-order', '005-outbox-traceparent']);
+    expect(reverted).to.have.members([
+      '001-orders',
+      '002-outbox',
+      '003-tombstone-guard',
+      '004-idempotency-by-order',
+      '005-outbox-traceparent',
+      '006-outbox-vacuum',
+    ]);
     expect(await tables()).to.deep.equal([]);
     expect(await pendingMigrations(db)).to.have.length(applied.length);
+  });
+
+  it('vacuums the outbox, a queue, after every 1,000 dead rows', async () => {
+    await migrateLatest(db);
+    const result = (await db.raw(`select reloptions from pg_class where relname = 'outbox'`)) as { rows: Array<{ reloptions: string[] }> };
+    expect(result.rows[0]?.reloptions).to.include.members(['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=1000']);
   });
 
   it('is idempotent going up twice', async () => {

@@ -10,6 +10,8 @@ export {
   encodeOrderEvent,
   schemaVersionOfSerialized,
   serializeOrderEvent,
+  serializeOrderUpsert,
+  orderDocumentText,
   orderDeletedSchema,
   orderUpsertedSchema,
   validateOrderEvent,

@@ -3,7 +3,16 @@ import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import { EventDecodeError, EventEncodeError } from './errors.js';
 import type { EventDecodeReason } from './errors.js';
-import { decodeOrderEvent, encodeOrderEvent, SCHEMA_VERSION, schemaVersionOfSerialized, serializeOrderEvent, validateOrderEvent } from './order-events.js';
+import {
+  decodeOrderEvent,
+  encodeOrderEvent,
+  orderDocumentText,
+  SCHEMA_VERSION,
+  schemaVersionOfSerialized,
+  serializeOrderEvent,
+  serializeOrderUpsert,
+  validateOrderEvent,
+} from './order-events.js';
 import type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
 
 const order = anOrder().build();
@@ -184,5 +193,27 @@ describe('schemaVersionOfSerialized', () => {
   it('says undefined for text without one', () => {
     expect(schemaVersionOfSerialized('not json')).to.equal(undefined);
     expect(schemaVersionOfSerialized(JSON.stringify({ request_id: '"schema_version":1,' }))).to.equal(undefined);
+  });
+});
+
+describe('serialising an order once', function () {
+  it('gives the order its JSON text, the same object the same string', function () {
+    const built = anOrder().withItems(2).build();
+    const text = orderDocumentText(built);
+    expect(text).to.equal(JSON.stringify(built));
+    expect(orderDocumentText(built)).to.equal(text);
+    expect(orderDocumentText(anOrder().withItems(3).build())).to.not.equal(text);
+  });
+
+  it('serialises an upsert to the very text serializeOrderEvent makes, with or without a request id', function () {
+    for (const event of [anUpsert(), anUpsert({ request_id: null }), anUpsert({ order: anOrder().withItems(4).build() })]) {
+      const text = serializeOrderUpsert(event);
+      expect(text).to.equal(serializeOrderEvent(event));
+      expect(decodeOrderEvent(text)).to.deep.equal(event);
+    }
+  });
+
+  it('refuses an invalid upsert like serializeOrderEvent', function () {
+    expect(() => serializeOrderUpsert(anUpsert({ version: 0 }))).to.throw(EventEncodeError);
   });
 });

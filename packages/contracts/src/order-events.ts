@@ -134,6 +134,35 @@ export function serializeOrderEvent(event: OrderEvent): string {
 }
 
 /**
+ * The document text of an order, made once per order object: the stored
+ * document, the event's payload and the answer of a write are the same text,
+ * so a write serialises its order once. Orders are values: nothing changes one
+ * after it was made, so the text of an object stays its text.
+ */
+export function orderDocumentText(order: Order): string {
+  let text = documentTexts.get(order);
+  if (text === undefined) {
+    text = JSON.stringify(order);
+    documentTexts.set(order, text);
+  }
+  return text;
+}
+
+const documentTexts = new WeakMap<Order, string>();
+
+/**
+ * serializeOrderEvent of an upsert, the same text, with the order's part
+ * taken from orderDocumentText instead of serialised again (the order is the
+ * envelope's last key, as orderUpserted builds it).
+ */
+export function serializeOrderUpsert(event: OrderUpserted): string {
+  if (!isPlainValidOrderEvent(event)) return serializeOrderEvent(event);
+  const { order, ...envelope } = event;
+  const head = JSON.stringify(envelope);
+  return `${head.slice(0, -1)},"order":${orderDocumentText(order)}}`;
+}
+
+/**
  * The `schema_version` of an event as serializeOrderEvent wrote it, read
  * without parsing the text; undefined when it holds none. The envelope's key
  * is the only `"schema_version":` in the text: the order's schema has no such

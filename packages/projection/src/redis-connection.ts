@@ -46,7 +46,8 @@ export class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     this.#options = options;
-    const nodes = options.clusterNodes ?? [];
+    // An empty REDIS_CLUSTER_NODES reads as [''] through convict's Array format: no cluster.
+    const nodes = (options.clusterNodes ?? []).map((node) => node.trim()).filter((node) => node !== '');
     this.clustered = nodes.length > 0;
     if (this.clustered) {
       const { username, password, protocol } = new URL(options.url);

@@ -1,4 +1,4 @@
-import type { OrderUpserted } from '@order-service/contracts';
+import { orderDocumentText, type OrderUpserted } from '@order-service/contracts';
 import { activeTraceparent } from '@order-service/runtime';
 import { OUTBOX_CHANNEL, outboxSlotOf, upsertPayloadAround } from '../outbox/knex-outbox.js';
 
@@ -80,7 +80,7 @@ export interface CreateOrderValues {
 export function createOrderValues(upsert: OrderUpserted): CreateOrderValues {
   const [payloadHead, payloadTail] = upsertPayloadAround(upsert);
   return {
-    document: JSON.stringify(upsert.order),
+    document: orderDocumentText(upsert.order),
     orderUid: upsert.order_uid,
     slot: outboxSlotOf(upsert.order_uid),
     payloadHead,

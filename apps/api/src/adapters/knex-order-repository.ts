@@ -3,10 +3,28 @@ import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
 import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
-import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext, WriteEvents } from '../use-cases/order-repository.js';
+import type {
+  ExpectedVersion,
+  IdempotentWrite,
+  OrderRepository,
+  OrderSearch,
+  StoredDocument,
+  WriteContext,
+  WriteEvents,
+} from '../use-cases/order-repository.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
-import { deliveryColumns, itemRows, ORDER_COLUMNS, orderColumns, orderFromRow, paymentColumns, type OrderRow } from './order-rows.js';
+import {
+  deliveryColumns,
+  itemRows,
+  ORDER_COLUMNS,
+  ORDER_DOCUMENT_SELECT,
+  orderColumns,
+  orderFromRow,
+  paymentColumns,
+  type OrderDocumentRow,
+  type OrderRow,
+} from './order-rows.js';
 
 /** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
 export class KnexOrderRepository implements OrderRepository {
@@ -106,6 +124,15 @@ export class KnexOrderRepository implements OrderRepository {
     }
   }
 
+  async getDocument(orderUid: string): Promise<StoredDocument | null> {
+    try {
+      const row = (await runNamed<OrderDocumentRow>(this.db, READ_ORDER_DOCUMENT, [orderUid]))[0];
+      return row ? { json: row.document, version: row.version, updatedAt: row.updated_at } : null;
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
   async search(query: OrderSearch): Promise<VersionedOrder[]> {
     const where: string[] = [];
     const bindings: Knex.RawBinding[] = [];
@@ -180,8 +207,10 @@ export class KnexOrderRepository implements OrderRepository {
 
 class ConcurrentCreate extends Error {}
 
-/** The read behind every cache miss and the create: the two statements worth planning once per connection. */
+/** The reads (the document behind every cache miss, the order a write checks) and the create: the statements worth planning once per connection. */
 const READ_ORDER = namedStatement('order-service/read-order', `select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`);
+export const READ_ORDER_DOCUMENT_SQL = `${ORDER_DOCUMENT_SELECT} where o.order_uid = ?`;
+const READ_ORDER_DOCUMENT = namedStatement('order-service/read-order-document', READ_ORDER_DOCUMENT_SQL);
 const CREATE_ORDER = namedStatement('order-service/create-order', CREATE_ORDER_SQL);
 
 /** A write that lost a serialization race runs again at once, three times in all, before the failure reaches the caller. */

@@ -19,6 +19,46 @@ export const ORDER_COLUMNS = `
   (select row_to_json(p) from payments p where p.order_uid = o.order_uid) as payment,
   (select coalesce(json_agg(row_to_json(i) order by i.position), '[]'::json) from items i where i.order_uid = o.order_uid) as items`;
 
+/** A timestamptz as canonicalDateTime writes it: UTC, milliseconds only when not zero (colons quoted, see create-order-statement.ts). */
+function canonicalTime(column: string): string {
+  return `to_char(${column} at time zone 'UTC', case when date_trunc('milliseconds', ${column}) = date_trunc('second', ${column}) then 'YYYY-MM-DD"T"HH24":"MI":"SS"Z"' else 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"' end)`;
+}
+
+/**
+ * The read of an order's document as JSON text (add the WHERE), built by PostgreSQL
+ * with the keys in canonicalOrder's order, compact like JSON.stringify
+ * (row_to_json, never json_build_object or json_agg, which add spaces), so the
+ * text is what the other tiers serve and a read sends it on as it comes,
+ * without decoding the rows and serialising them again. Numbers are the
+ * stored numerics' own text, which is JavaScript's for every number a client
+ * can send but those JSON.stringify writes with an exponent (1e21 and up,
+ * below 1e-6), where only the spelling differs.
+ */
+export const ORDER_DOCUMENT_SELECT = `select
+  o.version, o.updated_at,
+  row_to_json(doc)::text as document
+  from orders o cross join lateral (select
+    o.order_uid, o.track_number, o.entry, o.locale, o.customer_id, o.delivery_service, o.shard_key, o.sm_id, o.oof_shard,
+    (select row_to_json(x) from deliveries d,
+       lateral (select d.name, d.phone, d.zip, d.city, d.address, d.region, d.email) x
+      where d.order_uid = o.order_uid) as delivery,
+    (select row_to_json(x) from payments p,
+       lateral (select p.transaction, p.request_id, p.currency, p.provider, p.amount, ${canonicalTime('p.payment_dt')} as payment_dt,
+                       p.bank, p.delivery_cost, p.goods_total, p.custom_fee) x
+      where p.order_uid = o.order_uid) as payment,
+    (select coalesce('[' || string_agg(row_to_json(x)::text, ',' order by i.position) || ']', '[]')::json from items i,
+       lateral (select i.chrt_id, i.track_number, i.price, i.rid, i.item_name, i.sale, i.item_size, i.total_price, i.nm_id, i.brand, i.status) x
+      where i.order_uid = o.order_uid) as items,
+    ${canonicalTime('o.date_created')} as date_created,
+    o.internal_signature) doc`;
+
+/** One row of the document read. */
+export interface OrderDocumentRow {
+  version: number;
+  updated_at: Date;
+  document: string;
+}
+
 export function orderFromRow(row: OrderRow): VersionedOrder {
   const order = canonicalOrder({
     ...row,

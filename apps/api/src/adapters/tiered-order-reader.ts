@@ -43,8 +43,6 @@ export class TieredOrderReader implements OrderReader {
   /** The shared database read of each order, with the floor it was started for: a read asking more does not join it. */
   private readonly inFlight = new Map<string, { floor: number; reading: Promise<OrderView | null> }>();
   private readonly written = new LRUCache<string, number>({ max: 100_000, ttl: 60_000 });
-  /** The view of each LRU entry, made on its first hit: entries are immutable, so every later hit serves the same bytes. */
-  private readonly lruViews = new WeakMap<CachedOrder, OrderView>();
 
   private readonly sharedPolicy: IPolicy;
 
@@ -56,12 +54,7 @@ export class TieredOrderReader implements OrderReader {
     const local = this.options.lru.peek(orderUid);
     if (local?.state !== 'present' || local.version < this.floorOf(orderUid, minVersion)) return undefined;
     this.options.observe?.('lru');
-    let view = this.lruViews.get(local);
-    if (view === undefined) {
-      view = viewOf(local, 'lru');
-      this.lruViews.set(local, view);
-    }
-    return view;
+    return local.view;
   }
 
   async read(orderUid: string, minVersion = 0): Promise<OrderView | null> {
@@ -103,10 +96,11 @@ export class TieredOrderReader implements OrderReader {
         // Reported by the policy; the read goes on from PostgreSQL.
       }
     }
-    const stored = await orders.get(orderUid);
+    // The document as PostgreSQL built it, served as it comes: no rows decoded into an order and serialised again.
+    const stored = await orders.getDocument(orderUid);
     observe?.(stored ? 'postgres' : 'miss');
     if (!stored) return null;
-    const json = JSON.stringify(stored.order);
+    const { json } = stored;
     const modifiedAt = stored.updatedAt.toISOString();
     lru.offer(orderUid, { state: 'present', version: stored.version, json, modifiedAt });
     if (shared) {

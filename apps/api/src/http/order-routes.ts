@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IRouter, Request, RequestHandler, Response } from 'express';
-import { validateOrderDraft } from '@order-service/contracts';
+import { orderDocumentText, validateOrderDraft } from '@order-service/contracts';
 import type { OrderDraft, VersionedOrder } from '@order-service/domain';
 import type { CreateOrder } from '../use-cases/create-order.use-case.js';
 import type { DeleteOrder } from '../use-cases/delete-order.use-case.js';
@@ -125,7 +125,8 @@ function renderStored(status: number, { order, version, updatedAt }: VersionedOr
   return {
     status,
     headers: { ...orderHeaders(version, updatedAt), ...(location ? { Location: `/orders/${encodeURIComponent(order.order_uid)}` } : {}) },
-    body: JSON.stringify(order),
+    // The text the repository stored and the event carries: serialised once per write.
+    body: orderDocumentText(order),
   };
 }
 

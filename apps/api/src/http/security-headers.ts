@@ -6,26 +6,62 @@ import helmet from 'helmet';
  * helmet's headers on every answer. The pages load scripts and fetch only from
  * this server (and, in development, the issuer's sign-in), so the policy has
  * no inline script; Swagger UI sets inline styles and data: images.
+ *
+ * The headers are the same for every request, so helmet runs once, at start,
+ * and each request gets the headers it set in one middleware instead of
+ * helmet's chain of a dozen (a measurable share of a cached read and of a
+ * write's CPU).
  */
 export function securityHeaders({ devSignInUrl }: { devSignInUrl: string }): RequestHandler {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        scriptSrcAttr: ["'none'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...(devSignInUrl ? [new URL(devSignInUrl).origin] : [])],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+  const headers = staticHeadersOf(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'", ...(devSignInUrl ? [new URL(devSignInUrl).origin] : [])],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
       },
+    }),
+  );
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+/**
+ * The headers a middleware that sets only fixed headers (helmet with no
+ * per-request directive) sets, recorded by running it once against a stand-in
+ * response. Throws if it did not finish at once, or failed.
+ */
+export function staticHeadersOf(middleware: RequestHandler): Array<[string, string]> {
+  const headers = new Map<string, string>();
+  const response = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.set(name, Array.isArray(value) ? value.join(', ') : String(value));
+      return response;
     },
+    removeHeader(name: string) {
+      headers.delete(name);
+    },
+  };
+  let finished = false;
+  middleware({} as Parameters<RequestHandler>[0], response as unknown as Parameters<RequestHandler>[1], (error?: unknown) => {
+    if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+    finished = true;
   });
+  if (!finished) throw new Error('the security headers middleware did not finish synchronously');
+  return [...headers];
 }
 
 /** CORS, closed unless CORS_ORIGINS names origins: then their pages may send the API's own headers and read its answers'. */

@@ -2,31 +2,37 @@ import type { Knex } from 'knex';
 import { namedStatement, runNamed } from '@order-service/postgres';
 import type { OutboxBacklog, OutboxRow, OutboxStore } from './outbox-ports.js';
 
-// A batch's three statements are named, so PostgreSQL plans each once per connection.
-
 /**
- * Locks the slots that have rows, skipping slots other relays hold, so
- * replicas share the slots and a slot is published by one relay at a time.
- * All of them at once: one Kafka send then carries every slot's rows, which is
- * what keeps the relay's rate (and the projection lag) independent of how the
- * rows spread over slots. Random order keeps a busy slot from starving others
- * when another relay holds some.
+ * A batch in one named statement, planned once per connection: it locks the
+ * slots that have rows, skipping slots other relays hold (so replicas share
+ * the slots and a slot is published by one relay at a time), and deletes
+ * their oldest rows, returning them. All claimable slots at once: one Kafka
+ * send then carries every slot's rows, which keeps the relay's rate (and the
+ * projection lag) independent of how the rows spread over slots; random order
+ * keeps a busy slot from starving others when another relay holds some.
+ *
+ * The delete is not final: it runs in the transaction that holds the slots'
+ * locks, which commits only after Kafka acknowledged the rows, and rolls back
+ * (the rows come back) when the send fails or the process dies. So rows leave
+ * the outbox only once published, in one round trip instead of three. The
+ * claimed slots are an array (an init plan) rather than a join: a join's
+ * generic plan scans the whole table, dead rows of a busy outbox included.
  */
-const CLAIM_SLOTS = namedStatement(
-  'order-service/outbox-claim-slots',
-  `select s.slot from outbox_slots s
-    where exists (select 1 from outbox o where o.slot = s.slot)
-    order by random()
-    for update of s skip locked`,
+const TAKE_OLDEST_ROWS = namedStatement(
+  'order-service/outbox-take-oldest-rows',
+  `with claimed as (
+     select s.slot from outbox_slots s
+      where exists (select 1 from outbox o where o.slot = s.slot)
+      order by random()
+      for update of s skip locked
+   ),
+   oldest as (
+     select id from outbox where slot = any(array(select slot from claimed)) order by id limit ?
+   )
+   delete from outbox o using oldest
+    where o.id = oldest.id
+   returning o.id, o.slot, o.order_uid, o.version, o.event_type, o.payload, o.request_id, o.traceparent, o.created_at`,
 );
-/** The oldest rows of the claimed slots, in `id` order across them: for each order that is its version order. */
-const OLDEST_ROWS = namedStatement(
-  'order-service/outbox-oldest-rows',
-  `select id, slot, order_uid, version, event_type, payload, request_id, traceparent, created_at from outbox
-    where slot = any(?::smallint[]) order by id limit ?`,
-);
-/** Rows Kafka acknowledged leave the outbox. */
-const DELETE_ROWS = namedStatement('order-service/outbox-delete-rows', 'delete from outbox where id = any(?::bigint[])');
 
 interface OutboxRecord {
   id: number | string;
@@ -40,7 +46,7 @@ interface OutboxRecord {
   created_at: Date;
 }
 
-/** The outbox table as the relay reads it: claim, read and delete in one transaction, and the backlog. */
+/** The outbox table as the relay reads it: claim, read and delete in one statement of a transaction that commits after the send, and the backlog. */
 export class KnexOutboxStore implements OutboxStore {
   constructor(private readonly db: Knex) {}
 
@@ -51,14 +57,12 @@ export class KnexOutboxStore implements OutboxStore {
 
   publishOldest(limit: number, publish: (rows: readonly OutboxRow[]) => Promise<void>): Promise<number | undefined> {
     return this.db.transaction(async (trx) => {
-      const slots = (await runNamed<{ slot: number }>(trx, CLAIM_SLOTS, [])).map((row) => row.slot);
-      if (slots.length === 0) return undefined;
-      const records = await runNamed<OutboxRecord>(trx, OLDEST_ROWS, [slots, limit]);
-      // Another relay emptied the slot after this statement's snapshot saw rows in it.
-      if (records.length === 0) return 0;
-      const rows = records.map(rowOf);
+      const records = await runNamed<OutboxRecord>(trx, TAKE_OLDEST_ROWS, [limit]);
+      // No slot could be claimed, or another relay emptied the claimed ones after this statement's snapshot saw rows.
+      if (records.length === 0) return undefined;
+      // RETURNING promises no order; `id` order is each order's version order.
+      const rows = records.map(rowOf).sort((a, b) => a.id - b.id);
       await publish(rows);
-      await runNamed(trx, DELETE_ROWS, [rows.map((row) => row.id)]);
       return rows.length;
     });
   }

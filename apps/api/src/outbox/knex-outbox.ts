@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { serializeOrderEvent, type OrderEvent, type OrderUpserted } from '@order-service/contracts';
+import { serializeOrderEvent, serializeOrderUpsert, type OrderEvent, type OrderUpserted } from '@order-service/contracts';
 import { OUTBOX_SLOTS } from '@order-service/postgres';
 import { activeTraceparent } from '@order-service/runtime';
 
@@ -33,7 +33,7 @@ export function outboxSlotOf(orderUid: string): number {
  * wrote it (the request's), which the relay carries on to the record.
  */
 export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): Promise<void> {
-  const payload = serializeOrderEvent(event);
+  const payload = event.type === 'order.upserted' ? serializeOrderUpsert(event) : serializeOrderEvent(event);
   await trx.raw(
     `with appended as (
        insert into outbox (slot, order_uid, version, event_type, payload, request_id, traceparent)
@@ -53,7 +53,7 @@ export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): 
  * written, with version 1 and the epoch in those places.
  */
 export function upsertPayloadAround(event: OrderUpserted): [head: string, tail: string] {
-  const text = serializeOrderEvent({ ...event, version: 1, occurred_at: EPOCH });
+  const text = serializeOrderUpsert({ ...event, version: 1, occurred_at: EPOCH });
   // The envelope's fields precede the order, whose schema has no such keys, so the first match is the envelope's.
   const at = text.indexOf(SPLICE_MARKER);
   if (at < 0) throw new Error('the serialised event does not hold its version and occurred_at side by side');

@@ -35,8 +35,9 @@ export interface OutboxStore {
    * `limit` rows (in `id` order) to `publish`, and deletes them once it
    * resolved, all in one transaction that holds the slots' locks. Resolves
    * with the number of rows published, 0 when the claimed slots were emptied
-   * meanwhile, or undefined when no slot could be claimed. A throw from
-   * `publish` rolls back: the rows stay for a later attempt.
+   * meanwhile, or undefined when no slot with rows could be claimed (a store
+   * may report an emptied slot so too). A throw from `publish` rolls back:
+   * the rows stay for a later attempt.
    */
   publishOldest(limit: number, publish: (rows: readonly OutboxRow[]) => Promise<void>): Promise<number | undefined>;
   /** Rows waiting and the age of the oldest, for a gauge. */

@@ -1,6 +1,14 @@
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
-import type { OrderEvent } from '@order-service/contracts';
-import type { ExpectedVersion, IdempotentWrite, OrderRepository, OrderSearch, WriteContext, WriteEvents } from '../use-cases/order-repository.js';
+import { orderDocumentText, type OrderEvent } from '@order-service/contracts';
+import type {
+  ExpectedVersion,
+  IdempotentWrite,
+  OrderRepository,
+  OrderSearch,
+  StoredDocument,
+  WriteContext,
+  WriteEvents,
+} from '../use-cases/order-repository.js';
 
 /**
  * The OrderRepository port in memory, for unit specs of the use cases: the
@@ -46,6 +54,11 @@ export class MemoryOrderRepository implements OrderRepository {
 
   async get(orderUid: string): Promise<VersionedOrder | null> {
     return this.orders.get(orderUid) ?? null;
+  }
+
+  async getDocument(orderUid: string): Promise<StoredDocument | null> {
+    const stored = this.orders.get(orderUid);
+    return stored ? { json: orderDocumentText(stored.order), version: stored.version, updatedAt: stored.updatedAt } : null;
   }
 
   async search(query: OrderSearch): Promise<VersionedOrder[]> {

@@ -31,6 +31,13 @@ export interface IdempotentWrite {
   render(stored: VersionedOrder): RecordedResponse;
 }
 
+/** An order's document as JSON text, the text every tier serves (orderDocumentText of the order), with its version and time. */
+export interface StoredDocument {
+  json: string;
+  version: number;
+  updatedAt: Date;
+}
+
 /** Search filters; all optional, combined with AND. Results are newest first. */
 export interface OrderSearch {
   customerId?: string;
@@ -56,5 +63,7 @@ export interface OrderRepository {
   /** Deletes the order; returns the version the deletion has. Throws OrderNotFound or OrderVersionConflict. */
   delete(orderUid: string, expected: ExpectedVersion | undefined, context: WriteContext): Promise<{ version: number }>;
   get(orderUid: string): Promise<VersionedOrder | null>;
+  /** The order's document as the read path serves it, without decoding it into an order; null when absent. */
+  getDocument(orderUid: string): Promise<StoredDocument | null>;
   search(query: OrderSearch): Promise<VersionedOrder[]>;
 }

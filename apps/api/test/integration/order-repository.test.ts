@@ -5,6 +5,8 @@ import type { Knex } from 'knex';
 import type { Order } from '@order-service/domain';
 import { anOrder } from '@order-service/domain/testing';
 import { KnexOrderRepository } from '../../src/adapters/knex-order-repository.js';
+import { orderDocumentText } from '@order-service/contracts';
+import { canonicalOrder } from '../../src/use-cases/canonical-order.js';
 import { orderEvents } from '../../src/use-cases/order-events.js';
 import { createPrivateDatabase, type PrivateDatabase } from '../support/outbox-fixtures.js';
 
@@ -32,6 +34,27 @@ describe('orders repository under concurrent writers (real PostgreSQL)', () => {
     }
     throw new Error(`no statement came to wait for a lock`);
   }
+
+  it('reads the document as PostgreSQL builds it: the very text every other tier serves for the order', async () => {
+    const orders = [
+      anOrder().withItems(1).build(),
+      anOrder()
+        .withItems(4)
+        .with({ date_created: '2024-02-29T23:59:59.007Z', internal_signature: 'sig "quoted" \\ back\nslash \u0001 ✓ 😀' })
+        .withDelivery({ name: 'Алексей "Tab"\tПопов', email: 'a/b@example.com' })
+        .withPayment({ payment_dt: '2021-11-26T10:22:19+03:00', delivery_cost: 12.5, custom_fee: 0.01, goods_total: 300 })
+        .withItem(2, { price: 1999.99, sale: 33, item_size: 0.5, item_name: '<b>&amp;</b>' })
+        .build(),
+    ].map((order) => canonicalOrder({ ...order, order_uid: randomUUID() }));
+    for (const order of orders) {
+      const stored = await repository.create(order, context);
+      const document = await repository.getDocument(order.order_uid);
+      expect(document?.json).to.equal(orderDocumentText(order));
+      expect(document?.version).to.equal(stored.version);
+      expect(document?.updatedAt.getTime()).to.equal(stored.updatedAt.getTime());
+    }
+    expect(await repository.getDocument(randomUUID())).to.equal(null);
+  });
 
   const writesOfAnAbsentOrder: Array<[string, (order: Order) => Promise<{ version: number }>]> = [
     ['create (POST)', (order) => repository.create(order, context)],

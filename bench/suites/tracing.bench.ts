@@ -1,0 +1,128 @@
+/**
+ * The tracing row: GET /orders/{uid} from the LRU with OpenTelemetry on
+ * (the OTLP/HTTP protobuf exporter, parent-based sampling of 10 % of the
+ * requests), against the same read with tracing off, in the same run. The
+ * spans go to a receiver in this process that takes them and answers 200, as
+ * a collector would.
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BenchContext } from '../support/bench-context.js';
+import { startApi, type ApiVariant, type RunningServer } from '../support/bench-servers.js';
+import { describeCpu } from '../support/cpu-usage.js';
+import { runLoad, warmUp, type LoadResult } from '../support/http-load.js';
+import { interleave, medianRatio } from '../support/interleave.js';
+import { progress } from '../support/progress-log.js';
+import type { RowReport } from '../support/report.js';
+import { readAll, seededPaths } from '../support/seed-orders.js';
+import { formatNumber, formatRatio, median } from '../support/statistics.js';
+import { ensureSeeded } from './get-reads.bench.js';
+
+const HOUR_MS = 3_600_000;
+const SAMPLING_RATIO = '0.1';
+
+/** Takes OTLP/HTTP exports and answers 200; counts requests and bytes for the row's notes. */
+async function startSpanSink(): Promise<{ url: string; requests: () => number; bytes: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      requests += 1;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    bytes: () => bytes,
+    close: async () => {
+      server.close();
+      server.closeAllConnections();
+      await once(server, 'close');
+    },
+  };
+}
+
+export async function tracingBench(context: BenchContext): Promise<RowReport[]> {
+  const { options, children, stack } = context;
+  const topic = context.topicName('tracing');
+  await context.topics.create(topic);
+  const keyPrefix = context.keyPrefix('tracing');
+  const sink = await startSpanSink();
+  const variant = (name: string, env: Record<string, string>): ApiVariant => ({
+    name,
+    topic,
+    cacheBackend: 'redis',
+    keyPrefix,
+    invalidationChannel: `${keyPrefix}:invalidate`,
+    lruTtlMs: HOUR_MS,
+    withoutAuth: true,
+    env,
+  });
+  const tracingEnv = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: SAMPLING_RATIO,
+  };
+  progress('starting the API twice in LRU-hit mode: tracing off, tracing on at 10 % sampling');
+  const { uidPrefix, count } = await ensureSeeded(context);
+  // Off as the default is, whatever OTEL_* the caller's shell has.
+  const [off, on] = await Promise.all([
+    startApi(children, stack, variant('api-lru-tracing-off', { OTEL_SDK_DISABLED: 'true' })),
+    startApi(children, stack, variant('api-lru-tracing-on', tracingEnv)),
+  ]);
+  try {
+    await Promise.all([off, on].map((server) => readAll(server.url, uidPrefix, count)));
+    const paths = seededPaths(uidPrefix, count, Math.min(2000, count * 2));
+    const load = (server: RunningServer) => ({
+      url: server.url,
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      paths,
+      watch: new Map([
+        [server.child.name, server.child.pid],
+        ['load generator', process.pid],
+      ]),
+    });
+    if (!options.smoke) {
+      progress('warming up');
+      await warmUp(load(off), 2);
+      await warmUp(load(on), 2);
+    }
+    progress(`measuring: ${options.runs} interleaved rounds of ${options.durationSeconds} s at c=${options.connections}`);
+    const results = { off: [] as LoadResult[], on: [] as LoadResult[] };
+    await interleave(options.runs, [
+      { name: 'GET, LRU hit, tracing off', run: async () => void results.off.push(await runLoad(load(off))) },
+      { name: 'GET, LRU hit, tracing on (10 %)', run: async () => void results.on.push(await runLoad(load(on))) },
+    ]);
+    await Promise.all([off, on].map((server) => server.child.stop()));
+
+    const rps = (runs: readonly LoadResult[]): number[] => runs.map((run) => run.requestsPerSecond);
+    const describe = (run: LoadResult): string =>
+      `${formatNumber(run.requestsPerSecond)} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (${describeCpu(run.cpu)})`;
+    const ratio = medianRatio(rps(results.on), rps(results.off));
+    return [
+      {
+        key: 'tracing-lru',
+        path: 'GET /orders/{uid}, LRU hit, OpenTelemetry tracing on at 10 % sampling',
+        measuredAs: `req/s against the same read with tracing off (OTEL_SDK_DISABLED=true), same run (c=${options.connections})`,
+        figure: `${formatNumber(median(rps(results.on)))} req/s`,
+        baseline: `tracing off ${formatNumber(median(rps(results.off)))} req/s`,
+        ratio: formatRatio(ratio),
+        target: '≥ 0.90',
+        checks: [{ description: `req/s ratio ${formatRatio(ratio)} ≥ 0.90`, met: ratio >= 0.9 }],
+        runs: results.on.map((run, i) => `round ${i + 1}: tracing on ${describe(run)}; off ${results.off[i] ? describe(results.off[i]) : 'n/a'}`),
+        notes: [
+          `Both APIs run in redis mode with a one-hour LRU TTL (every read an LRU hit) and without access control. The traced one exports with OTLP/HTTP protobuf to a receiver in the suite process (${sink.requests()} exports, ${formatNumber(Math.round(sink.bytes() / 1024))} KiB in this run), sampler parentbased_traceidratio at ${SAMPLING_RATIO}: every request still goes through the HTTP instrumentation, one in ten records and exports its span.`,
+        ],
+      },
+    ];
+  } finally {
+    await sink.close();
+  }
+}

@@ -4,7 +4,7 @@ import { createDatabase, reportPoolConnections } from '@order-service/postgres';
 import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { DependencyStateLog, Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { DependencyStateLog, Drain, tracingStarted, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -234,6 +234,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     metrics,
     security: [securityHeaders({ devSignInUrl: config.auth.devSignInUrl }), ...(cors ? [cors] : [])],
     trustProxy: trustProxySetting(config.http.trustProxy),
+    traceRequests: tracingStarted(),
   });
 
   let server: RunningServer | undefined;

@@ -47,7 +47,9 @@ export interface ReplaySummary {
   undecodable: number;
   /** Compaction tombstones (null values) skipped. */
   tombstones: number;
+  /** The whole replay, up to the old generation dropped. */
   seconds: number;
+  /** Events applied per second from the start to the switch. */
   eventsPerSecond: number;
   fromGeneration: number;
   toGeneration: number;
@@ -150,6 +152,7 @@ export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, 
     if (signal?.aborted) throw new ReplayInterrupted(`replay interrupted: ${String(signal.reason)}`);
     // From here on the switch is made: an interruption no longer undoes it.
     const previous = await store.switchGeneration(built);
+    const switchedAfter = elapsedSeconds();
     logger.info('generation switched', { from: previous, to: built });
     // Readers may follow the old pointer a little longer; writers keep the old generation current meanwhile.
     await new Promise((resolve) => setTimeout(resolve, store.retirementGraceMs));
@@ -158,7 +161,8 @@ export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, 
     return {
       ...counts,
       seconds,
-      eventsPerSecond: seconds > 0 ? counts.events / seconds : 0,
+      // The rebuild's rate: up to the switch, not the retirement grace after it.
+      eventsPerSecond: switchedAfter > 0 ? counts.events / switchedAfter : 0,
       fromGeneration: previous,
       toGeneration: built,
       keysDropped,

@@ -13,6 +13,7 @@ import { parseBenchOptions, usage, UsageError, type BenchOptions, type SuiteName
 import { progress } from './support/progress-log.js';
 import { renderConsoleSummary, renderReport, verdictOf, type RowReport } from './support/report.js';
 import { ROOT } from './support/workspace.js';
+import { WRITE_PATH_BEFORE } from './support/write-path-before.js';
 import { authReadsBench } from './suites/auth-reads.bench.js';
 import { getReadsBench } from './suites/get-reads.bench.js';
 import { lruSoakBench } from './suites/lru-soak.bench.js';
@@ -45,6 +46,7 @@ const GENERAL_NOTES = [
 
 const CPU_NOTES = [
   "Each figure is the CPU time (utime + stime of every thread, from /proc/<pid>/stat) a process used over a row's timed windows, divided by the operations completed in them. The API, projector and replay are the suite's own child processes; PostgreSQL is every backend serving the suite's database, found by process title at each snapshot (autovacuum is left out: it runs whenever the cluster gets to it, so it would be noise from run to run; the POST rounds start from a vacuumed outbox instead); Redis is the redis-server and the broker the JVM listening on the suite's ports. The cluster's shared PostgreSQL processes (WAL writer, checkpointer) and the load generator are not counted. Redis and the broker are the machine's shared servers: work others send them within a window counts too, so run the suite on an otherwise quiet machine.",
+  `The write path before issue 13's work, measured with this accounting at ${WRITE_PATH_BEFORE.commit} (${WRITE_PATH_BEFORE.measuredOn}; \`${WRITE_PATH_BEFORE.command}\`): ${WRITE_PATH_BEFORE.breakdown}. The POST row's CPU target is 0.70 × that figure.`,
   'A POST counts twice: the write path (the API with its outbox relay, PostgreSQL and the broker, until the relay has emptied the outbox), the figure the write-path target compares with the head before it was cut, and the whole path with the projector and Redis at half the POST ceiling, until every order was readable in Redis.',
 ];
 

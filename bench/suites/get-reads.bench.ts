@@ -125,10 +125,8 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   const lruRatio = medianRatio(rps(results.lru), rps(results.bare));
   const lruP99Ratio = medianRatio(p99(results.lru), p99(results.bare));
   const redisRatio = medianRatio(rps(results.redis), rps(results.lru));
-  const postgresRatio = medianRatio(
-    rps(results.postgres),
-    results.pgbench.map((run) => run.tps),
-  );
+  const pgbenchTps = results.pgbench.map((run) => run.tps);
+  const postgresRatio = medianRatio(rps(results.postgres), pgbenchTps);
   const cpuOf = (operation: string, runs: readonly LoadResult[], involved: CpuColumn[]) =>
     cpuPerOperation(
       operation,
@@ -209,6 +207,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script:`,
         scriptForReport(readScript),
         `CPU: ${describeCpuPerOperation(cpu.postgres)}.`,
+        `What bounds the ratio, from this run: the same API answering from its LRU (no database at all) reached ${formatRatio(medianRatio(rps(results.lru), pgbenchTps))} of pgbench's rate, and the bare express app sending a prepared body ${formatRatio(medianRatio(rps(results.bare), pgbenchTps))}; the miss path reached ${formatRatio(medianRatio(rps(results.postgres), rps(results.lru)))} of the LRU path. A read through express on one core costs more than PostgreSQL's prepared read of the document on its backends, so once the ratio approaches the LRU path's, what is left is HTTP, not the database.`,
       ],
       cpu: [cpu.postgres],
       profileSubject: profileOf(variants.postgres),

@@ -57,6 +57,8 @@ describe('rolling restart of 2 API replicas behind nginx and 2 projector workers
     // One client token makes the whole load: no rate limit.
     RATE_LIMIT_PER_SUBJECT: '0',
     RATE_LIMIT_PER_ADDRESS: '0',
+    // A few connections per replica are plenty at this rate, and leave the shared PostgreSQL's to other work.
+    DATABASE_POOL_MAX: '6',
     LOG_LEVEL: 'info',
     LOG_PRETTY: 'false',
   };

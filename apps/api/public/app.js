@@ -1,6 +1,7 @@
-/* global document, fetch, history, location, crypto, Node, URLSearchParams */
-// The orders web page: look an order up, search orders, create one. Plain DOM;
-// every value from the server is set as text, never parsed as HTML.
+/* global document, fetch, history, location, crypto, Node, URLSearchParams, setTimeout, clearTimeout */
+// The orders web page: look an order up, search orders, create one, and (staff)
+// the operations view. Plain DOM; every value from the server is set as text,
+// never parsed as HTML.
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -497,6 +498,128 @@ $('#order-delete').addEventListener('click', async () => {
   }
 });
 
+// ── Operations view (staff) ─────────────────────────────────────────────────
+
+const SVG = 'http://www.w3.org/2000/svg';
+const CHART_WIDTH = 300;
+const CHART_HEIGHT = 80;
+
+const number = (digits) => (value) => (value === null || value === undefined ? '–' : Number(value).toFixed(digits));
+const scaled = (record, factor, prefix = '') => Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [`${prefix}${k}`, v * factor]));
+
+/** The charts of the view: each draws some series of every point. */
+const CHARTS = [
+  { id: 'outbox-backlog', title: 'Outbox backlog (rows)', series: (p) => ({ rows: p.outboxBacklogRows }), format: number(0) },
+  { id: 'outbox-age', title: 'Outbox oldest age (s)', series: (p) => ({ age: p.outboxOldestAgeSeconds }), format: number(1) },
+  {
+    id: 'staleness',
+    title: 'Cache staleness (s)',
+    series: (p) => ({ staleness: p.stalenessSeconds, 'event age': p.eventAgeSeconds }),
+    format: number(2),
+  },
+  { id: 'lag', title: 'Consumer lag per partition', series: (p) => scaled(p.lagByPartition, 1, 'p'), format: number(0) },
+  { id: 'hit-ratio', title: 'Cache hit ratio per tier (%)', series: (p) => scaled(p.hitRatioByTier, 100), format: number(0) },
+  { id: 'request-rate', title: 'Requests per second', series: (p) => ({ requests: p.requestsPerSecond }), format: number(1) },
+  { id: 'p99', title: 'p99 latency (ms)', series: (p) => ({ p99: p.p99Seconds === null ? null : p.p99Seconds * 1000 }), format: number(1) },
+  { id: 'dead-letters', title: 'Dead letters (total)', series: (p) => ({ total: p.deadLettersTotal }), format: number(0) },
+];
+
+function svg(tag, attrs = {}) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  return el;
+}
+
+/** One small time-series chart: a line per series over the window, scaled from 0 to the highest value. */
+function renderChart(chart, points, windowMs) {
+  const names = [...new Set(points.flatMap((p) => Object.keys(chart.series(p))))];
+  const end = points.length > 0 ? Date.parse(points.at(-1).at) : Date.now();
+  const start = end - windowMs;
+  const values = points.map((p) => ({ t: Date.parse(p.at), v: chart.series(p) }));
+  const highest = Math.max(1e-9, ...values.flatMap(({ v }) => Object.values(v).filter((x) => typeof x === 'number' && Number.isFinite(x))));
+  const x = (t) => (((t - start) / windowMs) * CHART_WIDTH).toFixed(1);
+  const y = (v) => (CHART_HEIGHT - 2 - (v / highest) * (CHART_HEIGHT - 4)).toFixed(1);
+
+  const plot = svg('svg', { viewBox: `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': chart.title });
+  plot.append(svg('line', { class: 'chart-axis', x1: 0, y1: CHART_HEIGHT - 1, x2: CHART_WIDTH, y2: CHART_HEIGHT - 1 }));
+  names.forEach((name, i) => {
+    // A missing value (a source that did not answer) breaks the line.
+    let d = '';
+    let pen = 'M';
+    for (const { t, v } of values) {
+      const value = v[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        pen = 'M';
+        continue;
+      }
+      d += `${pen}${x(t)},${y(value)} `;
+      pen = 'L';
+    }
+    if (d) plot.append(svg('path', { class: `chart-line series-${i % 6}`, d: d.trim(), 'data-series': name }));
+  });
+
+  const latestPoint = points.at(-1);
+  const latest = latestPoint ? chart.series(latestPoint) : {};
+  const first = names.length > 0 ? latest[names[0]] : null;
+  const figure = h(
+    'figure',
+    { class: 'chart', 'data-chart': chart.id, 'data-points': points.length, 'data-latest': typeof first === 'number' ? String(first) : '' },
+    h('figcaption', {}, h('span', {}, chart.title), h('span', { class: 'chart-latest' }, names.length > 0 ? chart.format(first) : '–')),
+    plot,
+  );
+  if (names.length > 1) {
+    figure.append(
+      h(
+        'ul',
+        { class: 'chart-legend' },
+        names.map((name, i) => h('li', {}, h('span', { class: `swatch series-${i % 6}`, 'aria-hidden': 'true' }), `${name} ${chart.format(latest[name])}`)),
+      ),
+    );
+  }
+  return figure;
+}
+
+/** Polls the view's data while a staff token is in use; a token without access hides the view. */
+const operations = { generation: 0, timer: null };
+
+function stopOperations() {
+  operations.generation += 1;
+  clearTimeout(operations.timer);
+  $('#operations').hidden = true;
+  $('#operations-charts').replaceChildren();
+}
+
+async function pollOperations(generation) {
+  if (generation !== operations.generation) return;
+  let intervalMs = 5_000;
+  try {
+    const res = await api('GET', '/operations/series');
+    if (generation !== operations.generation) return;
+    if (res.status === 401 || res.status === 403) {
+      stopOperations();
+      return;
+    }
+    if (res.status !== 200 || !res.body) {
+      say($('#operations-message'), `The operations view could not be read (HTTP ${res.status}).`, 'error');
+    } else {
+      intervalMs = Math.max(250, res.body.interval_ms);
+      $('#operations').hidden = false;
+      const failing = res.body.sources.filter((source) => !source.ok);
+      say($('#operations-message'), failing.length ? `Not answering: ${failing.map((f) => `${f.url} (${f.error ?? 'no answer'})`).join(', ')}` : '', 'error');
+      $('#operations-charts').replaceChildren(...CHARTS.map((chart) => renderChart(chart, res.body.points, res.body.window_ms)));
+    }
+  } catch (error) {
+    if (generation !== operations.generation) return;
+    networkFailure($('#operations-message'), error);
+  }
+  operations.timer = setTimeout(() => void pollOperations(generation), intervalMs);
+}
+
+function startOperations() {
+  stopOperations();
+  if (session.token) void pollOperations(operations.generation);
+}
+
 // ── Sign in ─────────────────────────────────────────────────────────────────
 
 const signInStatus = $('#sign-in-status');
@@ -505,6 +628,7 @@ function useToken(token, label) {
   session.token = token;
   session.label = label;
   say(signInStatus, token ? `Signed in as ${label}.` : 'Signed out: the API answers order requests only with an access token.', token ? 'success' : 'info');
+  startOperations();
 }
 
 /** The development issuer's sign-in, when the server names one (./scripts/up does). */

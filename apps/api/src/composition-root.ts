@@ -4,7 +4,7 @@ import { createDatabase, reportPoolConnections } from '@order-service/postgres';
 import { anyBrokerReachable, countBrokers, createKafka, ordersTopicSpec, reliableProducerConfig, TopicProvisioningCheck } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createMetricsRegistry, registerReadinessGauges, registerTopicProvisioningGauge } from '@order-service/metrics';
-import { DependencyStateLog, Drain, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
+import { DependencyStateLog, Drain, tracingStarted, errorFields, probeReadiness, type Logger, type ReadinessCheck } from '@order-service/runtime';
 import { IdempotencyKeyPruning } from './adapters/idempotency-key-pruning.js';
 import { KnexIdempotencyStore } from './adapters/knex-idempotency-store.js';
 import { KnexOrderRepository } from './adapters/knex-order-repository.js';
@@ -26,6 +26,8 @@ import { jsonBody } from './http/json-body.js';
 import { orderRoutes } from './http/order-routes.js';
 import { listen, type RunningServer } from './http/server.js';
 import { webRoutes } from './http/web-routes.js';
+import { operationsRoutes } from './http/operations-routes.js';
+import { MetricsSampler } from './operations/metrics-sampler.js';
 import { KafkaOutboxPublisher } from './outbox/kafka-outbox-publisher.js';
 import { WatermarkedOutboxPublisher } from './outbox/published-watermark.js';
 import { KnexOutboxStore } from './outbox/knex-outbox-store.js';
@@ -35,6 +37,7 @@ import { CreateOrder } from './use-cases/create-order.use-case.js';
 import { DeleteOrder } from './use-cases/delete-order.use-case.js';
 import { orderEvents } from './use-cases/order-events.js';
 import { ReadOrder } from './use-cases/read-order.use-case.js';
+import { ReadOperations } from './use-cases/read-operations.use-case.js';
 import { ReplaceOrder } from './use-cases/replace-order.use-case.js';
 import { SearchOrders } from './use-cases/search-orders.use-case.js';
 
@@ -202,12 +205,19 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     logger: logger.child({ component: 'rate-limit' }),
   });
   const cors = corsPolicy(config.http.corsOrigins);
+  const access = [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter];
+  // The web page's operations view: this replica's and the projectors' own metrics, read over their admin ports.
+  const sampler = new MetricsSampler({
+    projectorUrls: config.operations.projectorMetricsUrls.filter((url) => url !== ''),
+    intervalMs: Math.max(100, config.operations.sampleIntervalMs),
+    windowMs: config.operations.windowMinutes * 60_000,
+  });
   const admin = buildAdminApp({ logger: logger.child({ component: 'admin' }), readiness, metrics });
   const app = buildHttpApp({
     logger,
     routes: [
       orderRoutes({
-        access: [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter],
+        access,
         body: jsonBody(config.http.bodyLimitBytes),
         createOrder: new CreateOrder(orders, new KnexIdempotencyStore(db)),
         replaceOrder: new ReplaceOrder(orders),
@@ -217,12 +227,14 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         reader,
         cursors: new CursorCodec(config.search.cursorSecret),
       }),
+      operationsRoutes({ access, readOperations: new ReadOperations(sampler) }),
       webRoutes({ devSignInUrl: config.auth.devSignInUrl }),
     ],
     mapKnownError,
     metrics,
     security: [securityHeaders({ devSignInUrl: config.auth.devSignInUrl }), ...(cors ? [cors] : [])],
     trustProxy: trustProxySetting(config.http.trustProxy),
+    traceRequests: tracingStarted(),
   });
 
   let server: RunningServer | undefined;
@@ -233,6 +245,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     async start() {
       // First, so that probes see "not ready" while the rest starts rather than nothing.
       adminServer = await listen(admin, config.admin.host, config.admin.port, config.http.keepAliveTimeoutMs);
+      sampler.start(`http://${loopbackOf(config.admin.host)}:${adminServer.port}/metrics`);
       await relay.start();
       // In the background: the API takes writes while Kafka is down, and reports the topic once it can.
       topicCheck.start();
@@ -274,10 +287,18 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
         await step('outbox-relay', () => relay.stop());
         await step('kafka-topic-check', () => topicCheck.stop());
         await step('database', () => db.destroy());
+        await step('operations-sampler', () => sampler.stop());
         await step('admin', () => adminServer?.close());
         logger.info('api stopped');
       })();
       return stopping;
     },
   };
+}
+
+/** Where this process reaches a server of its own bound to `host`: a wildcard address is reached on loopback. */
+function loopbackOf(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -29,6 +29,7 @@ export interface ApiConfig {
   idempotency: { retentionHours: number };
   search: { cursorSecret: string };
   auth: { required: boolean; issuer: string; audience: string; jwksUrl: string; jwksCooldownMs: number; tokenCacheMaxEntries: number; devSignInUrl: string };
+  operations: { projectorMetricsUrls: string[]; sampleIntervalMs: number; windowMinutes: number };
   shutdown: { deadlineMs: number; drainDelayMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; pretty: boolean };
   tracing: TracingConfig;
@@ -239,6 +240,21 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       default: '',
       env: 'AUTH_DEV_SIGN_IN_URL',
     },
+  },
+  operations: {
+    projectorMetricsUrls: {
+      doc: "The cache projectors' /metrics URLs (their admin ports, PROJECTOR_PORT), comma separated, that the web page's operations view reads; empty reads this API only.",
+      format: Array,
+      default: ['http://127.0.0.1:8081/metrics'],
+      env: 'OPS_PROJECTOR_METRICS_URLS',
+    },
+    sampleIntervalMs: {
+      doc: "How often the operations view reads this API's and the projectors' metrics.",
+      format: 'nat',
+      default: 5_000,
+      env: 'OPS_SAMPLE_INTERVAL_MS',
+    },
+    windowMinutes: { doc: 'How many minutes of points the operations view keeps and draws.', format: 'nat', default: 15, env: 'OPS_WINDOW_MINUTES' },
   },
   shutdown: {
     deadlineMs: { doc: 'Longest a graceful shutdown may take before the process exits anyway.', format: 'nat', default: 15_000, env: 'SHUTDOWN_DEADLINE_MS' },

@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry tracing of a service: started only when the standard OTEL_*
  * variables ask for it, and then before the composition root is imported, so
- * the instrumentations (HTTP server, pg, node-redis) patch those modules as
+ * the instrumentations (pg, node-redis) patch those modules as
  * they load. With tracing off nothing of the SDK is imported: the apps' spans
  * and the logger's trace fields go to @opentelemetry/api's no-op tracer.
  */
@@ -79,27 +79,30 @@ export function tracingRequested(config: TracingConfig): boolean {
   return config.exporter !== '' || config.endpoint !== '' || config.tracesEndpoint !== '';
 }
 
+let started = false;
+
+/** Whether this process started the SDK: the apps install their own span-making parts only then. */
+export function tracingStarted(): boolean {
+  return started;
+}
+
 /** A started SDK: flushes the spans still buffered and stops. */
 export interface RunningTracing {
   shutdown(): Promise<void>;
 }
 
-/** Requests these paths make are probes and scrapes, not work: no spans. */
-const UNTRACED_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
-
 /**
  * Starts the OpenTelemetry Node SDK for `service` when the configuration asks
  * for it, importing it only then; resolves with undefined otherwise. Spans:
- * incoming HTTP requests named by their express route, PostgreSQL statements
- * and Redis commands made inside a span (the relay's poll and the readiness
- * pings start no trace of their own), and the Kafka spans the apps make.
+ * PostgreSQL statements and Redis commands made inside a span (the relay's
+ * poll and the readiness pings start no trace of their own), besides the
+ * apps' own: the HTTP server span (traceHttpRequests) and the Kafka spans.
  */
 export async function startTracing(config: TracingConfig, service: string, logger: Logger): Promise<RunningTracing | undefined> {
   if (!tracingRequested(config)) return undefined;
-  const [{ startNodeSdk }, sdkTrace, { HttpInstrumentation }, { PgInstrumentation }, { RedisInstrumentation }] = await Promise.all([
+  const [{ startNodeSdk }, sdkTrace, { PgInstrumentation }, { RedisInstrumentation }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/sdk-trace'),
-    import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-pg'),
     import('@opentelemetry/instrumentation-redis'),
   ]);
@@ -119,21 +122,9 @@ export async function startTracing(config: TracingConfig, service: string, logge
     spanProcessors: [new sdkTrace.BatchSpanProcessor({ exporter })],
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
-        // The span is named by the express route that answered (GET /orders/:uid), never the raw path.
-        applyCustomAttributesOnSpan: (span, request) => {
-          const route = (request as { route?: { path?: unknown } }).route?.path;
-          if (typeof route !== 'string') return;
-          span.setAttribute('http.route', route);
-          span.updateName(`${(request as { method?: string }).method ?? 'GET'} ${route}`);
-        },
-      }),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new RedisInstrumentation({ requireParentSpan: true }),
-    ],
+    instrumentations: [new PgInstrumentation({ requireParentSpan: true }), new RedisInstrumentation({ requireParentSpan: true })],
   });
+  started = true;
   logger.info('tracing started', {
     exporter: config.exporter || 'otlp',
     protocol: config.protocol,

@@ -1,5 +1,5 @@
 import express, { type Express, type IRouter, type RequestHandler } from 'express';
-import type { Logger } from '@order-service/runtime';
+import { traceHttpRequests, type Logger } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   security: RequestHandler[];
   /** express's `trust proxy`: which peers' X-Forwarded-For names the client. */
   trustProxy: false | string[];
+  /** A server span per request (when tracing started; otherwise nothing is installed). */
+  traceRequests?: boolean;
 }
 
 /**
@@ -25,12 +27,13 @@ export interface HttpAppOptions {
  * turn, so the routes sit on the app itself (no nested routers), the busiest
  * first, after one middleware; routes that take bodies parse them themselves.
  */
-export function buildHttpApp({ logger, routes, mapKnownError, metrics, security, trustProxy }: HttpAppOptions): Express {
+export function buildHttpApp({ logger, routes, mapKnownError, metrics, security, trustProxy, traceRequests = false }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', trustProxy);
+  if (traceRequests) app.use(traceHttpRequests());
   app.use((req, res, next) => {
     assignRequestId(req, res);
     metrics.timeRequest(req, res);

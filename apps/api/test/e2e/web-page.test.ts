@@ -28,7 +28,8 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) trouble.push(`console: ${message.text()}`);
     });
     opened.on('response', (response) => {
-      if (response.status() >= 400 && !new URL(response.url()).pathname.startsWith('/orders')) trouble.push(`${response.status()} for ${response.url()}`);
+      if (response.status() >= 400 && !/^\/(orders|operations)\b/.test(new URL(response.url()).pathname))
+        trouble.push(`${response.status()} for ${response.url()}`);
     });
     opened.on('pageerror', (error) => trouble.push(`page error: ${error.message}`));
     opened.on('request', (request) => {

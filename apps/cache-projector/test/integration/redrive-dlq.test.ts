@@ -121,4 +121,21 @@ describe('scripts/redrive-dlq (real Kafka and Redis)', function () {
     expect((await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0)).to.equal(2);
     expect(app.counters.deadLettered).to.equal(1);
   });
+
+  it('changes nothing when a redriven event is older than what the cache holds (a newer one was applied meanwhile)', async () => {
+    const uid = uniqueName('newer').replace(/[^A-Za-z0-9_-]/g, '');
+    await producer.send({ topic, messages: [toRecord(anUpsert(uid, 5))] });
+    await waitFor('version 5 in Redis', async () => (await store.get(uid))?.version === 5);
+    const older = toRecord(anUpsert(uid, 2));
+    await producer.send({
+      topic: deadLetterTopic,
+      messages: [{ ...older, headers: { ...older.headers, [EVENT_HEADERS.dlqReason]: 'unsupported-schema-version' } }],
+    });
+    const staleBefore = app.counters.stale;
+
+    const { summary } = await redrive('--apply');
+    expect(summary).to.include({ toRedrive: 1, redriven: 1 });
+    await waitFor('the redriven event to be seen as stale', async () => app.counters.stale > staleBefore);
+    expect((await store.get(uid))?.version).to.equal(5);
+  });
 });

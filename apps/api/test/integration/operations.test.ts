@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { anOrder } from '@order-service/domain/testing';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
+import { readTopicUntil } from '../support/topic-reader.js';
 import { uniqueName } from '../../../../test/support/environment.js';
 
 describe('API operations: metrics, readiness, PostgreSQL outage (real servers)', () => {
@@ -27,6 +28,20 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       const ready = await call(api.adminUrl, 'GET', '/readyz');
       expect(ready.status).to.equal(200);
       expect(ready.body.checks.postgres).to.deep.equal({ ok: true });
+      expect(ready.body.checks['outbox-notifications'], 'listening: no detail').to.deep.equal({ ok: true });
+    });
+
+    it('reports the topic as provisioned as configured (kafka_topic_underprovisioned 0)', async () => {
+      for (let i = 0; i < 100; i += 1) {
+        const text = await (await fetch(`${api.adminUrl}/metrics`)).text();
+        if (text.includes('kafka_topic_underprovisioned{')) {
+          expect(text).to.match(new RegExp(`^kafka_topic_underprovisioned\\{topic="${topic}",aspect="partitions"[^}]*\\} 0$`, 'm'));
+          expect(text).to.match(new RegExp(`^kafka_topic_underprovisioned\\{topic="${topic}",aspect="replication_factor"[^}]*\\} 0$`, 'm'));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect.fail('the topic check did not answer within 10 s');
     });
 
     it('exposes Prometheus metrics: request durations by route, reads by tier, outbox backlog, process metrics', async () => {
@@ -59,6 +74,33 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
         expect(res.body.type, path).to.equal('/problems/not-found');
       }
       expect((await call(api.adminUrl, 'GET', '/orders')).status, 'no order routes on the admin port').to.equal(404);
+    });
+  });
+
+  describe('with DATABASE_LISTEN_URL naming a server that does not answer', () => {
+    let api: RunningApi;
+    before(async () => {
+      api = await startApi({ KAFKA_TOPIC: topic, DATABASE_LISTEN_URL: 'postgres://postgres@127.0.0.1:1/orders_test', OUTBOX_POLL_INTERVAL_MS: '200' });
+    });
+    after(async () => {
+      await api?.stop();
+    });
+
+    it('stays ready, says in /readyz that the relay polls, and still publishes every write', async () => {
+      // The in-process cache (CACHE_BACKEND=lru) reads the topic first.
+      let ready = await call(api.adminUrl, 'GET', '/readyz');
+      for (let i = 0; i < 150 && ready.status !== 200; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await call(api.adminUrl, 'GET', '/readyz');
+      }
+      expect(ready.status, ready.text).to.equal(200);
+      expect(ready.body.checks['outbox-notifications'].ok).to.equal(true);
+      expect(ready.body.checks['outbox-notifications'].detail).to.match(/LISTEN connection down: the relay polls the outbox every 200 ms/);
+      const order = anOrder()
+        .with({ order_uid: uniqueName('listen').replace(/[^A-Za-z0-9_-]/g, '') })
+        .build();
+      expect((await call(api.url, 'POST', '/orders', { json: order })).status).to.equal(201);
+      await readTopicUntil(topic, (records) => records.some((r) => r.key === order.order_uid), { timeoutMs: 15_000 });
     });
   });
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../support/bench-context.js';
-import { SERVER_CORES } from '../support/child-processes.js';
+import { LOAD_CORES, SERVER_CORES } from '../support/child-processes.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
 import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
@@ -23,11 +23,11 @@ interface RebuildRun {
 /** Runs one child to its end on the servers' core and returns the JSON line whose `msg` is `finishedMessage`. */
 async function runToSummary(
   context: BenchContext,
-  spec: { name: string; args: string[]; env: Record<string, string> },
+  spec: { name: string; args: string[]; env: Record<string, string>; cores?: string },
   finishedMessage: string,
 ): Promise<RebuildRun> {
   const startedAt = performance.now();
-  const child = context.children.start({ name: spec.name, command: process.execPath, args: spec.args, env: spec.env, cores: SERVER_CORES });
+  const child = context.children.start({ name: spec.name, command: process.execPath, args: spec.args, env: spec.env, cores: spec.cores ?? SERVER_CORES });
   const watch = new Map([[spec.name, child.pid]]);
   const before = snapshotCpu(watch, context.stackProcesses);
   let after = before;
@@ -57,7 +57,7 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
   const topic = await context.eventsTopic(options.replayEvents);
   const env = { REDIS_URL: stack.redisUrl, KAFKA_BROKERS: stack.brokers.join(','), NODE_ENV: 'production', LOG_LEVEL: 'info', LOG_PRETTY: 'false' };
   let round = 0;
-  const replay = async (from = topic, cpuProfileDir?: string): Promise<RebuildRun> => {
+  const replay = async (from = topic, cpuProfileDir?: string, workers = 1): Promise<RebuildRun> => {
     round += 1;
     const keyPrefix = context.keyPrefix(`replay${round}`);
     try {
@@ -72,8 +72,12 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
             from,
             '--key-prefix',
             keyPrefix,
+            '--workers',
+            String(workers),
           ],
           env: { ...env, KAFKA_GROUP_ID: `${stack.runId}-replay` },
+          // Several workers get both cores (nothing else runs during this row): on one core they could only take turns.
+          ...(workers > 1 && { cores: `${SERVER_CORES},${LOAD_CORES}` }),
         },
         'replay finished',
       );
@@ -109,13 +113,19 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
   };
 
   progress(`measuring: ${options.runs} interleaved rounds of the replay and the one-SET-per-event loop over ${formatNumber(options.replayEvents)} events`);
-  const results = { replay: [] as RebuildRun[], naive: [] as RebuildRun[] };
+  const results = { replay: [] as RebuildRun[], replay2: [] as RebuildRun[], naive: [] as RebuildRun[] };
   await interleave(options.runs, [
     { name: 'scripts/replay-cache', run: async () => void results.replay.push(await replay()) },
+    { name: 'scripts/replay-cache --workers 2', run: async () => void results.replay2.push(await replay(topic, undefined, 2)) },
     { name: 'one SET per event', run: async () => void results.naive.push(await naive()) },
   ]);
   const rate = median(results.replay.map((run) => run.eventsPerSecond));
   const naiveRate = median(results.naive.map((run) => run.eventsPerSecond));
+  const rate2 = median(results.replay2.map((run) => run.eventsPerSecond));
+  const ratio2 = medianRatio(
+    results.replay2.map((run) => run.eventsPerSecond),
+    results.naive.map((run) => run.eventsPerSecond),
+  );
   const ratio = medianRatio(
     results.replay.map((run) => run.eventsPerSecond),
     results.naive.map((run) => run.eventsPerSecond),
@@ -151,6 +161,7 @@ export async function replayBench(context: BenchContext): Promise<RowReport[]> {
       }),
       cpu: [replayCpu],
       notes: [
+        `\`--workers 2\` (two worker processes splitting the partitions, one switch; on cores 0 and 1, as the row runs alone): ${formatNumber(rate2)} events/s, ${formatRatio(ratio2)} the one-SET-per-event loop, ${formatRatio(rate > 0 ? rate2 / rate : 0)} one worker; rounds: ${results.replay2.map((run) => `${formatNumber(run.eventsPerSecond)} events/s`).join(', ')}.`,
         `CPU: ${describeCpuPerOperation(replayCpu)}, over each rebuild from the process start.`,
         'The replay is the compiled `scripts/replay-cache` CLI with its defaults (batches of up to 2,000 records from all partitions at once, one Lua script call per 500 events, pipelined); its figure is its own summary: events applied over the whole run, from connecting to Kafka and Redis to switching the generation.',
         `The baseline (bench/workers/set-per-event.worker.ts) reads the same topic with the same client and decodes every record the same way, then writes each order's document with one awaited SET; it runs until it has applied every event or for ${options.naiveLoopSeconds} s, and its rate is taken from its first record on, which leaves its start-up out (in the baseline's favour). Both run on core 0.`,

@@ -20,6 +20,8 @@ Options (defaults from the projector's configuration: environment and .env):
                              a Redis Cluster to rebuild    (REDIS_CLUSTER_NODES)
   --key-prefix <prefix>      prefix of the cache's keys    (REDIS_KEY_PREFIX)
   --batch-size <n>           most events applied per call  (PROJECTOR_MAX_BATCH_SIZE)
+  --workers <n>              processes reading the topic, splitting its
+                             partitions; one switch at the end   (1)
   -h, --help                 show this help
 `;
 
@@ -53,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isSafeInteger(workers) || workers <= 0) {
+    process.stderr.write(`replay-cache: --workers must be a positive integer\n`);
+    return EXIT_USAGE;
+  }
+
   const onTerminal = process.stderr.isTTY === true;
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty || onTerminal, service: 'order-cache-replay' });
   const view = onTerminal ? terminalProgress(process.stderr) : loggedProgress(logger);
@@ -80,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       keyPrefix: values['key-prefix'] ?? config.redis.keyPrefix,
       tombstoneTtlSeconds: config.redis.tombstoneTtlSeconds,
       batchSize,
+      workers,
       logger,
       signal: interruption.signal,
       onProgress: (progress) => view.update(progress),
@@ -112,6 +121,7 @@ function parseOptions(argv: string[]) {
       'redis-cluster-nodes': { type: 'string' },
       'key-prefix': { type: 'string' },
       'batch-size': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;

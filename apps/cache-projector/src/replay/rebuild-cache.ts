@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
-import { readOrderBatch, type KafkaJS } from '@order-service/kafka';
-import { ServiceError } from '@order-service/domain';
+import type { KafkaJS } from '@order-service/kafka';
 import type { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
+import { readIntoGeneration, type GenerationReading, type StartGenerationReaders } from './generation-reader.js';
 import { ReplayInterrupted } from './replay-errors.js';
 
 /** The clients a rebuild works with, built and connected by its caller (see replay-cache.ts), which closes them after. */
 export interface RebuildDeps {
   /** The cache, over a connected Redis client. */
   store: RedisProjectionStore;
-  /** The client the rebuild makes its admin and its throwaway consumer from. */
+  /** The client the rebuild makes its admin (and, by default, its throwaway consumer) from. */
   kafka: KafkaJS.Kafka;
+  /** Who reads the topic into the new generation; by default one consumer in this process. */
+  startReaders?: StartGenerationReaders | undefined;
 }
 
 export interface RebuildOptions {
@@ -46,16 +47,15 @@ export interface ReplaySummary {
   undecodable: number;
   /** Compaction tombstones (null values) skipped. */
   tombstones: number;
+  /** The whole replay, up to the old generation dropped. */
   seconds: number;
+  /** Events applied per second from the start to the switch. */
   eventsPerSecond: number;
   fromGeneration: number;
   toGeneration: number;
   /** Keys of the previous generation deleted after the switch. */
   keysDropped: number;
 }
-
-const APPLY_ATTEMPTS = 5;
-const APPLY_RETRY_DELAY_MS = 200;
 
 /**
  * Rebuilds the cache from the whole topic while the system keeps serving.
@@ -76,7 +76,7 @@ const APPLY_RETRY_DELAY_MS = 200;
  * Assumes a topic written without transactions: a partition counts as read
  * once a record at its end offset minus one has been read.
  */
-export async function rebuildCache({ store, kafka }: RebuildDeps, options: RebuildOptions): Promise<ReplaySummary> {
+export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, options: RebuildOptions): Promise<ReplaySummary> {
   const { logger, signal } = options;
   if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) {
     throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
@@ -84,10 +84,11 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
   if (signal?.aborted) throw new ReplayInterrupted(`replay interrupted before it began: ${String(signal.reason)}`);
   const startedAt = performance.now();
   const elapsedSeconds = (): number => (performance.now() - startedAt) / 1000;
+  const start = startReaders ?? readIntoGeneration({ store, kafka, topic: options.topic, batchSize: options.batchSize, logger });
 
   const admin = kafka.admin();
   const groupId = `${options.groupIdPrefix ?? 'order-cache-replay'}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  let consumer: KafkaJS.Consumer | undefined;
+  let reading: GenerationReading | undefined;
   let generation: number | undefined;
 
   try {
@@ -103,65 +104,47 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
       low: Number(low),
       high: Number(high),
     }));
-    const reading = new TopicReading(partitions);
-    logger.info('building generation', { generation: built, topic: options.topic, partitions: partitions.length, offsets: reading.total });
+    const topicReading = new TopicReading(partitions);
+    logger.info('building generation', { generation: built, topic: options.topic, partitions: partitions.length, offsets: topicReading.total });
 
     const counts = { events: 0, undecodable: 0, tombstones: 0 };
     const progress = (): ReplayProgress => {
       const elapsed = elapsedSeconds();
-      const rate = elapsed > 0 ? reading.done / elapsed : 0;
+      const rate = elapsed > 0 ? topicReading.done / elapsed : 0;
       return {
-        done: reading.done,
-        total: reading.total,
+        done: topicReading.done,
+        total: topicReading.total,
         elapsedSeconds: elapsed,
         eventsPerSecond: rate,
-        secondsLeft: rate > 0 ? (reading.total - reading.done) / rate : null,
+        secondsLeft: rate > 0 ? (topicReading.total - topicReading.done) / rate : null,
       };
     };
 
-    if (!reading.complete) {
+    if (!topicReading.complete) {
       const finished = deferred();
-      const inFlight = new Set<Promise<void>>();
-      let stopped = false;
       const onAbort = (): void => finished.reject(new ReplayInterrupted(`replay interrupted: ${String(signal?.reason)}`));
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
       const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 2_000) : undefined;
-
-      const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
-        const { events, deadLetters, tombstones } = readOrderBatch(batch);
-        counts.tombstones += tombstones;
-        counts.undecodable += deadLetters.length;
-        await applyWithRetries(() => store.applyBatchToGeneration(built, events), logger);
-        counts.events += events.length;
-        reading.advance(batch.partition, Number(batch.lastOffset()) + 1);
-        if (reading.complete) finished.resolve();
-      };
-
-      consumer = kafka.consumer({
-        kafkaJS: { groupId, fromBeginning: true, autoCommit: false },
-        'js.consumer.max.batch.size': options.batchSize,
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [options.topic] });
-      await consumer.run({
-        partitionsConsumedConcurrently: Math.max(1, partitions.length),
-        eachBatch: (payload) => {
-          if (stopped) return Promise.resolve();
-          const work = applyBatch(payload).catch((error: unknown) => finished.reject(error));
-          inFlight.add(work);
-          void work.finally(() => inFlight.delete(work));
-          return work;
-        },
-      });
-
       try {
+        reading = await start(
+          { generation: built, groupId, partitions: partitions.length },
+          (report) => {
+            counts.events += report.events;
+            counts.undecodable += report.undecodable;
+            counts.tombstones += report.tombstones;
+            topicReading.advance(report.partition, report.next);
+            if (topicReading.complete) finished.resolve();
+          },
+          (error) => finished.reject(error),
+        );
         await finished.promise;
       } finally {
-        stopped = true;
         clearInterval(ticker);
         signal?.removeEventListener('abort', onAbort);
-        await Promise.all(inFlight);
+        const stopping = reading;
+        reading = undefined;
+        await stopping?.stop();
       }
       options.onProgress?.(progress());
     }
@@ -169,6 +152,7 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
     if (signal?.aborted) throw new ReplayInterrupted(`replay interrupted: ${String(signal.reason)}`);
     // From here on the switch is made: an interruption no longer undoes it.
     const previous = await store.switchGeneration(built);
+    const switchedAfter = elapsedSeconds();
     logger.info('generation switched', { from: previous, to: built });
     // Readers may follow the old pointer a little longer; writers keep the old generation current meanwhile.
     await new Promise((resolve) => setTimeout(resolve, store.retirementGraceMs));
@@ -177,12 +161,14 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
     return {
       ...counts,
       seconds,
-      eventsPerSecond: seconds > 0 ? counts.events / seconds : 0,
+      // The rebuild's rate: up to the switch, not the retirement grace after it.
+      eventsPerSecond: switchedAfter > 0 ? counts.events / switchedAfter : 0,
       fromGeneration: previous,
       toGeneration: built,
       keysDropped,
     };
   } catch (error) {
+    await reading?.stop().catch(() => undefined);
     if (generation !== undefined && (await store.buildingGeneration().catch(() => null)) === generation) {
       await store
         .abortGeneration(generation)
@@ -191,8 +177,7 @@ export async function rebuildCache({ store, kafka }: RebuildDeps, options: Rebui
     }
     throw error;
   } finally {
-    await consumer?.disconnect().catch((error: unknown) => logger.warn('consumer disconnect failed', { err: errorFields(error) }));
-    if (consumer) await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
 }
@@ -226,25 +211,6 @@ class TopicReading {
     this.#done += Math.min(next, state.high) - Math.min(state.next, state.high);
     state.next = next;
     if (!wasComplete && next >= state.high) this.#remaining -= 1;
-  }
-}
-
-/** Retries what the store says may succeed later, a few times; anything else fails the replay at once. */
-async function applyWithRetries(apply: () => Promise<unknown>, logger: Logger): Promise<void> {
-  const policy = retry(
-    handleWhen((error) => error instanceof ServiceError && error.retriable),
-    {
-      maxAttempts: APPLY_ATTEMPTS - 1,
-      backoff: new ExponentialBackoff({ initialDelay: APPLY_RETRY_DELAY_MS, maxDelay: Infinity, generator: noJitterGenerator }),
-    },
-  );
-  const logging = policy.onRetry(({ attempt, delay, ...result }) =>
-    logger.warn('batch not applied: retrying', { attempt, retry_in_ms: delay, err: errorFields('error' in result ? result.error : undefined) }),
-  );
-  try {
-    await policy.execute(apply);
-  } finally {
-    logging.dispose();
   }
 }
 

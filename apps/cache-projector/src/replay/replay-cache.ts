@@ -1,6 +1,7 @@
 import { anyBrokerReachable, createKafka } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { DependencyStateLog, type Logger } from '@order-service/runtime';
+import { childProcessReaders } from './child-process-readers.js';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
 export interface ReplayOptions {
@@ -22,6 +23,14 @@ export interface ReplayOptions {
   /** Prefix of the throwaway consumer group; a random suffix makes each replay's group new. */
   groupIdPrefix?: string;
   clientId?: string;
+  /**
+   * Processes that read the topic, splitting its partitions between them
+   * (members of one consumer group); 1 (the default) reads in this process.
+   * This process alone begins the generation, tracks progress and switches.
+   */
+  workers?: number;
+  /** Log level of the worker processes. Defaults to warn. */
+  workerLogLevel?: string;
 }
 
 /**
@@ -45,10 +54,29 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
     logger: logger.child({ component: 'kafka' }),
     connectivity: kafkaState,
   });
+  const workers = options.workers ?? 1;
+  const startReaders =
+    workers > 1
+      ? childProcessReaders(
+          workers,
+          {
+            topic: options.topic,
+            batchSize: options.batchSize,
+            brokers: options.brokers,
+            clientId: `${options.clientId ?? 'order-cache-replay'}-worker`,
+            redisUrl: options.redisUrl,
+            redisClusterNodes: [...(options.redisClusterNodes ?? [])],
+            keyPrefix: options.keyPrefix,
+            tombstoneTtlSeconds: options.tombstoneTtlSeconds,
+            logLevel: options.workerLogLevel ?? 'warn',
+          },
+          logger,
+        )
+      : undefined;
   try {
     await redis.connect();
     return await rebuildCache(
-      { store, kafka },
+      { store, kafka, startReaders },
       {
         topic: options.topic,
         batchSize: options.batchSize,

@@ -161,6 +161,56 @@ describe('cache projector: replay (real Kafka and Redis)', function () {
     expect(await findMismatches(store, expectedEntries(histories))).to.deep.equal({ count: 0, examples: [] });
   });
 
+  it('with two worker processes splitting the partitions, rebuilds under live writes and ends exact', async () => {
+    const histories = orderHistories(2_000, { prefix: uniqueName('workers'), random: seededRandom(31) });
+    const [firstRound = [], ...laterRounds] = inRounds(histories);
+    await projectLive(firstRound.map((event) => [event]));
+    const liveBefore = await store.liveGeneration();
+    const writing = (async () => {
+      for (const round of laterRounds) await produceEvents(producer, setting.topic, round, { chunk: 100, pauseMs: 50 });
+    })();
+    const progress: number[] = [];
+
+    const summary = await replayCache(replayOptions({ workers: 2, batchSize: 100, progressIntervalMs: 50, onProgress: (p) => progress.push(p.done) }));
+    await writing;
+    await waitForZeroLag(admin, setting.groupId, setting.topic);
+
+    expect(await findMismatches(store, expectedEntries(histories))).to.deep.equal({ count: 0, examples: [] });
+    expect(summary.fromGeneration).to.equal(liveBefore);
+    expect(summary.toGeneration).to.be.greaterThan(liveBefore);
+    expect(await store.liveGeneration()).to.equal(summary.toGeneration);
+    expect(summary.events).to.be.at.least(firstRound.length);
+    expect(progress.at(-1), 'progress reached the end offsets').to.be.at.least(firstRound.length);
+    expect(await countKeys(redis, `${setting.keyPrefix}:g${summary.fromGeneration}:order:*`), 'keys left in the old generation').to.equal(0);
+  });
+
+  it('with two worker processes, interrupted, stops them and leaves the live cache as it was', async () => {
+    const histories = orderHistories(2_000, { prefix: uniqueName('workers-stop'), random: seededRandom(37), maxVersions: 1 });
+    await projectLive(histories);
+    const liveBefore = await store.liveGeneration();
+    const interruption = new AbortController();
+
+    const replay = replayCache(
+      replayOptions({
+        workers: 2,
+        batchSize: 10,
+        signal: interruption.signal,
+        progressIntervalMs: 20,
+        onProgress: (progress) => {
+          if (progress.done > 0) interruption.abort('test');
+        },
+      }),
+    );
+
+    await expect(replay).to.be.rejectedWith(ReplayInterrupted);
+    expect(await store.liveGeneration()).to.equal(liveBefore);
+    expect(await store.buildingGeneration()).to.equal(null);
+    expect(await countKeys(redis, `${setting.keyPrefix}:g*:order:*`), 'keys of any generation').to.equal(
+      await countKeys(redis, `${setting.keyPrefix}:g${liveBefore}:order:*`),
+    );
+    expect(await findMismatches(store, expectedEntries(histories))).to.deep.equal({ count: 0, examples: [] });
+  });
+
   it('runs from scripts/replay-cache, ending with a summary; SIGINT stops it with the live cache untouched', async () => {
     const histories = orderHistories(2_000, { prefix: uniqueName('cli'), random: seededRandom(29), maxVersions: 1 });
     await projectLive(histories);

@@ -158,7 +158,7 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
                 .map((h) => `${h.metric} mean ${formatNumber(h.meanMs, 2)} ms over ${formatNumber(h.count)} sends`)
                 .join(
                   '; ',
-                )}${published === undefined ? '' : `, ${formatNumber(published)} events published, ${formatNumber(published / (publishLatency[0]?.count ?? Number.NaN), 1)} per send`}. Each claim loop of the relay (OUTBOX_CONCURRENCY of them, default 3) locks every free outbox slot (of ${OUTBOX_SLOTS}) that holds rows, sends their rows in one producer call and waits for Kafka's acknowledgement inside its transaction; a row arriving in a slot a loop holds waits for that send, so the acknowledgement time under load sets most of the lag.`
+                )}${published === undefined ? '' : `, ${formatNumber(published)} events published, ${formatNumber(published / (publishLatency[0]?.count ?? Number.NaN), 1)} per send`}. Each claim loop of the relay (OUTBOX_CONCURRENCY of them, default 1) locks every free outbox slot (of ${OUTBOX_SLOTS}) that holds rows, sends their rows in one producer call and waits for Kafka's acknowledgement inside its transaction; a row arriving in a slot a loop holds waits for that send, so the acknowledgement time under load sets most of the lag.`
             : 'The API exposed no publish-latency histogram on /metrics in this build.',
           `CPU: ${describeCpuPerOperation(wholePath)}, from the first POST of each run at half the ceiling until its last order was announced.`,
         ],

@@ -106,9 +106,9 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },
     concurrency: {
-      doc: "Kafka sends one replica's relay keeps in flight, each for other outbox slots; each holds a database connection while it waits.",
+      doc: "Kafka sends one replica's relay keeps in flight, each for other outbox slots; each holds a database connection while it waits. One send at a time makes fewer, larger batches: about 30% less CPU per order across the API, PostgreSQL and the broker than 3 (bench POST row), with the projection lag well within its target; more keep other slots moving while a slow send waits.",
       format: 'nat',
-      default: 3,
+      default: 1,
       env: 'OUTBOX_CONCURRENCY',
     },
     pollIntervalMs: { doc: 'Fallback poll of the outbox when no notification arrives.', format: 'nat', default: 1_000, env: 'OUTBOX_POLL_INTERVAL_MS' },

@@ -1,5 +1,6 @@
 /** What the operator tools (migrate, create topics) read from the environment: a convict schema, like each app's. */
 import convict from 'convict';
+import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
 
 export interface InfraConfig {
   env: 'production' | 'development' | 'test';
@@ -29,24 +30,7 @@ export const infraConfigSchema: convict.Schema<InfraConfig> = {
     default: '',
     env: 'KAFKA_DLQ_TOPIC',
   },
-  topicPartitions: {
-    doc: 'Partitions of the event topic (the most projector workers that share the work); 0 for 12 in production, 6 otherwise.',
-    format: 'nat',
-    default: 0,
-    env: 'KAFKA_TOPIC_PARTITIONS',
-  },
-  topicReplicationFactor: {
-    doc: 'Replicas of every partition; 0 for min(3, brokers in the cluster).',
-    format: 'nat',
-    default: 0,
-    env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
-  },
-  topicMinInsyncReplicas: {
-    doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
-    format: 'nat',
-    default: 0,
-    env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
-  },
+  ...TOPIC_SETTINGS_SCHEMA,
 };
 
 /** The operator tools' configuration, validated strictly; throws naming every bad variable. */

@@ -407,7 +407,11 @@ describe('Kubernetes manifests (deploy/kubernetes)', function () {
       const deadlineMs = Number(env.get('SHUTDOWN_DEADLINE_MS')?.value);
       const readiness = pod.containers[0].readinessProbe;
       expect(drainMs, 'the drain outlasts the readiness probe noticing it').to.be.at.least(readiness.periodSeconds * readiness.failureThreshold * 1000);
-      expect(pod.terminationGracePeriodSeconds * 1000, 'the pod is not killed before its graceful stop ends').to.be.above(deadlineMs);
+      const preStop = pod.containers[0].lifecycle?.preStop?.exec?.command as string[] | undefined;
+      expect(preStop?.[0], 'a preStop pause before SIGTERM').to.equal('sleep');
+      const pauseMs = Number(preStop?.[1]) * 1000;
+      expect(pauseMs, 'the pause is short: the drain does the rest').to.be.within(1000, drainMs);
+      expect(pod.terminationGracePeriodSeconds * 1000, 'the pod is not killed before its graceful stop ends').to.be.above(pauseMs + deadlineMs);
       expect(deadlineMs).to.be.above(drainMs);
 
       const pdb = find(production, 'PodDisruptionBudget', 'order-api');

@@ -1,5 +1,6 @@
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
+import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
 function keyPrefixFormat(value: unknown): void {
@@ -100,24 +101,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
     brokers: { doc: 'Kafka bootstrap servers, comma separated.', format: Array, default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS' },
     topic: { doc: 'Topic every order change is published to.', format: String, default: 'orders-events', env: 'KAFKA_TOPIC' },
     clientId: { doc: 'Kafka client id of this process.', format: String, default: 'order-api', env: 'KAFKA_CLIENT_ID' },
-    topicPartitions: {
-      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_PARTITIONS',
-    },
-    topicReplicationFactor: {
-      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
-    },
-    topicMinInsyncReplicas: {
-      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
-    },
+    ...TOPIC_SETTINGS_SCHEMA,
   },
   outbox: {
     batchSize: { doc: 'Outbox rows published per Kafka send.', format: 'nat', default: 500, env: 'OUTBOX_BATCH_SIZE' },

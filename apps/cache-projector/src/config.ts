@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
+import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
 function keyPrefixFormat(value: unknown): void {
@@ -77,24 +78,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
       default: 7_000,
       env: 'KAFKA_SESSION_TIMEOUT_MS',
     },
-    topicPartitions: {
-      doc: 'Partitions the event topic should have (checked at start, reported when fewer); 0 for 12 in production, 6 otherwise.',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_PARTITIONS',
-    },
-    topicReplicationFactor: {
-      doc: 'Replicas every partition should have (checked at start, reported when fewer); 0 for min(3, brokers in the cluster).',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
-    },
-    topicMinInsyncReplicas: {
-      doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
-      format: 'nat',
-      default: 0,
-      env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
-    },
+    ...TOPIC_SETTINGS_SCHEMA,
   },
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },

@@ -5,7 +5,15 @@ export type { TopicSpec } from './topics.js';
 export { headerText } from './headers.js';
 export { readOrderBatch } from './order-batch.js';
 export type { DeadLetter, DeadLetterSource, OrderBatch } from './order-batch.js';
-export { DEFAULT_PARTITIONS, findShortfalls, PROVISIONING_ASPECTS, resolveTopicSettings, topicLayout, TopicSettingsInvalid } from './topic-settings.js';
+export {
+  DEFAULT_PARTITIONS,
+  findShortfalls,
+  PROVISIONING_ASPECTS,
+  resolveTopicSettings,
+  TOPIC_SETTINGS_SCHEMA,
+  topicLayout,
+  TopicSettingsInvalid,
+} from './topic-settings.js';
 export type { ProvisioningAspect, TopicLayout, TopicSettings, TopicSettingsConfig, TopicShortfall } from './topic-settings.js';
 export { countBrokers, describeTopicLayouts, inspectTopics, TopicProvisioningCheck } from './topic-provisioning.js';
 export type { TopicProvisioningCheckOptions } from './topic-provisioning.js';

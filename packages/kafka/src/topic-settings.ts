@@ -91,3 +91,30 @@ export function topicLayout(partitions: ReadonlyArray<{ replicas: readonly numbe
     replicationFactor: partitions.length === 0 ? 0 : Math.min(...partitions.map((p) => p.replicas.length)),
   };
 }
+
+/**
+ * The configuration keys of {@link TopicSettingsConfig}, shaped as a convict
+ * schema fragment: every app and infra's create-topics spread it into their own
+ * schema, so the variables mean the same everywhere. Plain data; convict stays
+ * the apps' dependency.
+ */
+export const TOPIC_SETTINGS_SCHEMA = {
+  topicPartitions: {
+    doc: 'Partitions of the event topic (the most projector workers that share the work): created with, then checked at every start (fewer is reported); 0 for 12 in production, 6 otherwise.',
+    format: 'nat',
+    default: 0,
+    env: 'KAFKA_TOPIC_PARTITIONS',
+  },
+  topicReplicationFactor: {
+    doc: 'Replicas of every partition: created with, then checked at every start (fewer is reported); 0 for min(3, brokers in the cluster).',
+    format: 'nat',
+    default: 0,
+    env: 'KAFKA_TOPIC_REPLICATION_FACTOR',
+  },
+  topicMinInsyncReplicas: {
+    doc: 'Replicas that must have a write before it is acknowledged (min.insync.replicas); 0 for the replication factor − 1, at least 1.',
+    format: 'nat',
+    default: 0,
+    env: 'KAFKA_TOPIC_MIN_INSYNC_REPLICAS',
+  },
+} as const;

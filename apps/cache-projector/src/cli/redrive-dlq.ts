@@ -1,8 +1,8 @@
 // The redrive command: reports what the dead-letter topic holds and, with --apply, sends what now decodes back to the order topic.
 import { parseArgs } from 'node:util';
-import { createLogger, describeConfigError, errorFields } from '@order-service/runtime';
-import { loadProjectorConfig, projectorConfigSchema, type ProjectorConfig } from '../config.js';
+import { createLogger, errorFields } from '@order-service/runtime';
 import { ledgerTopicOf, redriveDeadLetters } from '../redrive/redrive-dead-letters.js';
+import { abortOnSignals, EXIT_USAGE, exitCodeOfSignal, startOperatorCommand } from './operator-command.js';
 import { loggedRedriveView, terminalRedriveView } from './redrive-progress.js';
 
 const USAGE = `Usage: scripts/redrive-dlq [--dry-run | --apply] [options]
@@ -23,29 +23,10 @@ Options (defaults from the projector's configuration: environment and .env):
   -h, --help                 show this help
 `;
 
-const EXIT_USAGE = 64;
-const EXIT_CONFIG = 78;
-const EXIT_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
 async function main(argv: string[]): Promise<number> {
-  let config: ProjectorConfig;
-  try {
-    config = loadProjectorConfig({ dotenvPath: '.env' });
-  } catch (error) {
-    process.stderr.write(`redrive-dlq: invalid configuration:\n${describeConfigError(error, projectorConfigSchema)}\n`);
-    return EXIT_CONFIG;
-  }
-  let values: ReturnType<typeof parseOptions>;
-  try {
-    values = parseOptions(argv);
-  } catch (error) {
-    process.stderr.write(`redrive-dlq: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const start = startOperatorCommand('redrive-dlq', USAGE, argv, parseOptions);
+  if ('exit' in start) return start.exit;
+  const { config, values } = start;
   if (values.apply && values['dry-run']) {
     process.stderr.write(`redrive-dlq: --apply and --dry-run exclude each other\n\n${USAGE}`);
     return EXIT_USAGE;
@@ -54,15 +35,10 @@ async function main(argv: string[]): Promise<number> {
   const onTerminal = process.stderr.isTTY === true;
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty || onTerminal, service: 'order-dlq-redrive' });
   const view = onTerminal ? terminalRedriveView(process.stderr) : loggedRedriveView(logger);
-  const interruption = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const interruption = abortOnSignals((signal, again) => {
     view.interrupt();
-    if (interruption.signal.aborted) process.exit(EXIT_BY_SIGNAL[signal] ?? 1);
-    logger.warn('interrupted: stopping after the records being sent', { signal });
-    interruption.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    if (!again) logger.warn('interrupted: stopping after the records being sent', { signal });
+  });
 
   const deadLetterTopic = values['dlq-topic'] ?? config.kafka.deadLetterTopic;
   try {
@@ -74,15 +50,15 @@ async function main(argv: string[]): Promise<number> {
       logger,
       clientId: `${config.kafka.clientId}-redrive`,
       groupIdPrefix: `${config.kafka.groupId}-redrive`,
-      signal: interruption.signal,
+      signal: interruption,
       onProgress: (progress) => view.update(progress),
     });
     view.finish(summary);
     if (!onTerminal) process.stdout.write(`${JSON.stringify({ ...summary, toRedrive: summary.toRedrive.length, ledger: ledgerTopicOf(deadLetterTopic) })}\n`);
-    return interruption.signal.aborted ? (EXIT_BY_SIGNAL[String(interruption.signal.reason)] ?? 1) : 0;
+    return interruption.aborted ? exitCodeOfSignal(interruption.reason) : 0;
   } catch (error) {
     view.interrupt();
-    if (interruption.signal.aborted) return EXIT_BY_SIGNAL[String(interruption.signal.reason)] ?? 1;
+    if (interruption.aborted) return exitCodeOfSignal(interruption.reason);
     logger.error('redrive failed', { err: errorFields(error) });
     return 1;
   }

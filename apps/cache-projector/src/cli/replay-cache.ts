@@ -1,8 +1,9 @@
+// The replay command: rebuilds the Redis cache from the whole topic into a new generation and switches to it once complete.
 import { parseArgs } from 'node:util';
-import { createLogger, describeConfigError, errorFields } from '@order-service/runtime';
-import { loadProjectorConfig, projectorConfigSchema, type ProjectorConfig } from '../config.js';
+import { createLogger, errorFields } from '@order-service/runtime';
 import { replayCache } from '../replay/replay-cache.js';
 import { ReplayInterrupted } from '../replay/replay-errors.js';
+import { abortOnSignals, EXIT_USAGE, exitCodeOfSignal, startOperatorCommand } from './operator-command.js';
 import { loggedProgress, terminalProgress } from './replay-progress.js';
 
 const USAGE = `Usage: scripts/replay-cache [options]
@@ -25,30 +26,10 @@ Options (defaults from the projector's configuration: environment and .env):
   -h, --help                 show this help
 `;
 
-const EXIT_USAGE = 64;
-const EXIT_CONFIG = 78;
-const EXIT_BY_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
 async function main(argv: string[]): Promise<number> {
-  let config: ProjectorConfig;
-  try {
-    config = loadProjectorConfig({ dotenvPath: '.env' });
-  } catch (error) {
-    process.stderr.write(`replay-cache: invalid configuration:\n${describeConfigError(error, projectorConfigSchema)}\n`);
-    return EXIT_CONFIG;
-  }
-
-  let values: ReturnType<typeof parseOptions>;
-  try {
-    values = parseOptions(argv);
-  } catch (error) {
-    process.stderr.write(`replay-cache: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const start = startOperatorCommand('replay-cache', USAGE, argv, parseOptions);
+  if ('exit' in start) return start.exit;
+  const { config, values } = start;
   const batchSize = values['batch-size'] === undefined ? config.kafka.maxBatchSize : Number(values['batch-size']);
   if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
     process.stderr.write(`replay-cache: --batch-size must be a positive integer\n`);
@@ -65,19 +46,11 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty || onTerminal, service: 'order-cache-replay' });
   const view = onTerminal ? terminalProgress(process.stderr) : loggedProgress(logger);
 
-  const interruption = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interruption.signal.aborted) {
-      view.interrupt();
-      logger.warn('second signal: exiting at once; the generation being built is left for the next replay to drop', { signal });
-      process.exit(EXIT_BY_SIGNAL[signal] ?? 1);
-    }
+  const interruption = abortOnSignals((signal, again) => {
     view.interrupt();
-    logger.warn('interrupted: dropping the generation being built', { signal });
-    interruption.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    if (again) logger.warn('second signal: exiting at once; the generation being built is left for the next replay to drop', { signal });
+    else logger.warn('interrupted: dropping the generation being built', { signal });
+  });
 
   try {
     const summary = await replayCache({
@@ -90,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       batchSize,
       workers,
       logger,
-      signal: interruption.signal,
+      signal: interruption,
       onProgress: (progress) => view.update(progress),
       progressIntervalMs: view.intervalMs,
       clientId: `${config.kafka.clientId}-replay`,
@@ -102,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     view.interrupt();
     if (error instanceof ReplayInterrupted) {
       logger.warn('replay interrupted; live cache untouched');
-      return EXIT_BY_SIGNAL[String(interruption.signal.reason)] ?? 1;
+      return exitCodeOfSignal(interruption.reason);
     }
     logger.error('replay failed', { err: errorFields(error) });
     return 1;

@@ -82,7 +82,9 @@ describe('graceful shutdown of the API under write load (real process, PostgreSQ
       }
     };
     const writers = Array.from({ length: 8 }, writer);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Mid-load: once writes are being acknowledged (a busy machine may take seconds for the first ones).
+    const loadDeadline = Date.now() + 30_000;
+    while (acknowledged.length < 30 && Date.now() < loadDeadline) await new Promise((r) => setTimeout(r, 50));
     api.kill('SIGTERM');
     const [code] = (await once(api, 'exit')) as [number | null];
     stop = true;

@@ -113,7 +113,17 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     observe: (tier) => metrics.observeRead(tier),
   });
   const drain = new Drain();
-  const readiness: ReadinessCheck[] = [drain.readiness, { name: 'postgres', check: async () => void (await db.raw('select 1')) }];
+  const readiness: ReadinessCheck[] = [
+    drain.readiness,
+    {
+      // The admin port opens first, so a load balancer must not be told "ready" before the public one answers.
+      name: 'listening',
+      check: async () => {
+        if (!server) throw new Error('the public port is not listening yet');
+      },
+    },
+    { name: 'postgres', check: async () => void (await db.raw('select 1')) },
+  ];
   if (lruProjection) {
     readiness.push({
       name: 'cache-warm',

@@ -28,6 +28,7 @@ describe('API operations: metrics, readiness, PostgreSQL outage (real servers)',
       const ready = await call(api.adminUrl, 'GET', '/readyz');
       expect(ready.status).to.equal(200);
       expect(ready.body.checks.postgres).to.deep.equal({ ok: true });
+      expect(ready.body.checks.listening, 'ready only once the public port listens').to.deep.equal({ ok: true });
       expect(ready.body.checks['outbox-notifications'], 'listening: no detail').to.deep.equal({ ok: true });
     });
 

@@ -175,6 +175,9 @@ describe('Kafka as a cluster: 3 KRaft brokers started by the test (real JVMs, ki
         CACHE_BACKEND: 'redis',
         REDIS_KEY_PREFIX: keyPrefix,
         OUTBOX_MAX_BACKOFF_MS: '1000',
+        // The load is as fast as the machine allows; the rate limiter is not what this test is about.
+        RATE_LIMIT_PER_SUBJECT: '0',
+        RATE_LIMIT_PER_ADDRESS: '0',
       });
       projector = buildProjector(
         projectorConfig({ topic, deadLetterTopic: `${topic}.dlq`, groupId, keyPrefix, kafkaBrokers: cluster.bootstrap }),

@@ -48,6 +48,9 @@ describe('Redis Cluster: projector, API reads, invalidation and replay on 3 mast
       REDIS_CLUSTER_NODES: cluster.addresses.join(','),
       REDIS_KEY_PREFIX: keyPrefix,
       CACHE_INVALIDATION_CHANNEL: channel,
+      // Writes and reads as fast as the machine allows: the rate limiter is not what this test is about.
+      RATE_LIMIT_PER_SUBJECT: '0',
+      RATE_LIMIT_PER_ADDRESS: '0',
       CACHE_LRU_TTL_MS: String(lruTtlMs),
     });
 

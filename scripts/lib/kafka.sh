@@ -58,6 +58,15 @@ kafka_java() { # args...: java with the broker's classpath and this node's loggi
   java -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" -cp "$KAFKA_HOME/libs/*" "$@"
 }
 
+# A KRaft cluster id: 16 random bytes in base64url, as Kafka's own Uuid makes them. Like Kafka,
+# an id that starts with "-" is drawn again: the storage tool would read it as an option.
+kafka_ensure_cluster_id() { # file
+  [ -s "$1" ] && return 0
+  local id=-
+  while [[ $id == -* ]]; do id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
+  printf '%s' "$id" >"$1"
+}
+
 kafka_configure() {
   # The broker on 9092 kept its data in .local/kafka/data before brokers had folders of their own.
   if [ "$KAFKA_PORT" = 9092 ] && ((KAFKA_CLUSTER_SIZE == 1)) && [ -d "$KAFKA_HOME/data" ] && [ ! -d "$KAFKA_DIR" ]; then
@@ -74,7 +83,7 @@ kafka_configure() {
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     # Every node of a cluster is formatted with the same cluster id, kept beside them.
     local id_file="$KAFKA_CLUSTER_DIR/cluster.id"
-    [ -s "$id_file" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$id_file"
+    kafka_ensure_cluster_id "$id_file"
     kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$(cat "$id_file")" -c "$KAFKA_DIR/server.properties" >/dev/null ||
       die "could not format Kafka storage in $KAFKA_DIR"
   fi
@@ -111,7 +120,7 @@ kafka_cluster_start() { # first-port count
   # Formatting is a JVM start per node: all at once. The cluster id is made first, for all of them.
   kafka_use_node "$1" "$2" 1
   mkdir -p "$KAFKA_CLUSTER_DIR"
-  [ -s "$KAFKA_CLUSTER_DIR/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_CLUSTER_DIR/cluster.id"
+  kafka_ensure_cluster_id "$KAFKA_CLUSTER_DIR/cluster.id"
   for ((i = 1; i <= $2; i++)); do (kafka_use_node "$1" "$2" "$i" && tcp_open 127.0.0.1 "$KAFKA_PORT" || kafka_configure) & done
   wait
   for ((i = 1; i <= $2; i++)); do kafka_use_node "$1" "$2" "$i" && kafka_launch; done

@@ -1,7 +1,7 @@
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
-import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection';
+import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection/config';
 
 /** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
 export const DEV_ISSUER = 'urn:order-service:dev-issuer';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
-import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection';
+import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection/config';
 
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';

@@ -7,4 +7,3 @@ export { hashSlot } from './hash-slot.js';
 export { RedisProjectionStore, type RedisProjectionStoreOptions } from './redis-projection-store.js';
 export type { NodeRedisClient as RedisCommandClient } from './node-redis-commands.js';
 export { RedisConnection, type RedisConnectionOptions } from './redis-connection.js';
-export { REDIS_LAYOUT_SCHEMA } from './redis-config.js';

@@ -3,6 +3,11 @@
  * nodes, the cache's key prefix), shaped as a convict schema fragment that both
  * apps spread into their own `redis` section, so the variables mean the same
  * everywhere. Plain data; convict stays the apps' dependency.
+ *
+ * Imported as `@order-service/projection/config`, never through the package's
+ * index: the index loads node-redis, and an app's config is read before the
+ * OpenTelemetry SDK starts, which must come first for Redis calls to be traced.
+ * This file imports nothing.
  */
 
 /** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */

@@ -119,12 +119,18 @@ CMD ["--url", "http://lb", "--count", "1000"]
 # What every runtime image shares: Node and the shared libraries librdkafka
 # was linked against. The files each target copies stay owned by root and the
 # process runs as node: it can read its code but not change it.
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates an arena of its own
+# (up to 8 per core), and librdkafka's broker threads, libuv's pool and V8's
+# helpers each keep freed memory resident in theirs; two arenas keep the RSS of
+# an API with its LRU full about 15 MiB lower at no measured CPU cost (the bench's
+# soak row). The V8 heap needs no flag: Node sizes it from the container's limit.
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libssl3 zlib1g libzstd1 liblz4-1 libsasl2-2 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2
 
 FROM runtime AS migrator
 WORKDIR /app/infra

@@ -77,11 +77,19 @@ export async function waitForReady(child: BenchChild, url: string, timeoutMs = 6
   }
 }
 
+/**
+ * What the image sets for every app (the Dockerfile's runtime stage): two glibc
+ * malloc arenas, so librdkafka's and libuv's threads do not each keep an arena
+ * of freed memory resident.
+ */
+export const APP_RUNTIME_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 /** The compiled API (apps/api/dist/main.js) as production runs it, configured through its environment. */
 export async function startApi(children: ChildProcesses, stack: BenchStack, variant: ApiVariant): Promise<RunningApi> {
   const port = await freePort();
   const adminPort = await freePort();
   const env: Record<string, string> = {
+    ...APP_RUNTIME_ENV,
     ...benchAuth().apiEnv,
     NODE_ENV: variant.withoutAuth ? 'development' : 'production',
     ...(variant.withoutAuth && { AUTH_REQUIRED: 'false' }),
@@ -139,6 +147,7 @@ export async function startProjector(children: ChildProcesses, stack: BenchStack
     command: process.execPath,
     args: [...profile, 'apps/cache-projector/dist/main.js'],
     env: {
+      ...APP_RUNTIME_ENV,
       NODE_ENV: 'production',
       PROJECTOR_HOST: '127.0.0.1',
       PROJECTOR_PORT: String(port),

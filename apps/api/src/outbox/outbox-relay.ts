@@ -4,7 +4,7 @@ import type { ExponentialBackoff, IBackoff } from 'cockatiel';
 import { errorFields } from '@order-service/runtime';
 import { outboxBackoff } from './outbox-backoff.js';
 import { OutboxDrainTimeout } from './outbox-errors.js';
-import type { OutboxLog, OutboxNotifications, OutboxPublisher, OutboxStore } from './outbox-ports.js';
+import type { OutboxAppendSignal, OutboxLog, OutboxNotifications, OutboxPublisher, OutboxStore } from './outbox-ports.js';
 
 export interface OutboxRelayOptions {
   /** Most rows claimed and published in one Kafka send. */
@@ -54,14 +54,15 @@ const DRAIN_CHECK_INTERVAL_MS = 25;
  * crash between the acknowledgement and the commit publishes the batch again;
  * consumers drop what they already applied by version.
  *
- * Notifications, the poll and retries only mark the outbox dirty and start a
+ * This process's writes (OutboxAppendSignal), notifications, the poll and
+ * retries only mark the outbox dirty and start a
  * claim loop while fewer than `concurrency` run; each loop runs until it finds
  * no unclaimed slot with rows. Loops of one relay share slots the way relays
  * of several replicas do (a slot is held by one transaction at a time), so
  * every order's events still leave in version order. While attempts fail, the
  * relay waits with backoff before the next one.
  */
-export class OutboxRelay {
+export class OutboxRelay implements OutboxAppendSignal {
   private readonly concurrency: number;
   private readonly backoff: ExponentialBackoff<number>;
   private state: RelayState = 'new';
@@ -113,6 +114,10 @@ export class OutboxRelay {
       this.wake();
       await sleep(Math.min(DRAIN_CHECK_INTERVAL_MS, left));
     }
+  }
+
+  appended(): void {
+    this.wake();
   }
 
   stats(): OutboxRelayStats {

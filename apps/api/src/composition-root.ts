@@ -95,7 +95,12 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       metrics.published.inc(count);
       metrics.publishLatency.observe(latencyMs / 1000);
     },
-    options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
+    options: {
+      batchSize: config.outbox.batchSize,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      concurrency: config.outbox.concurrency,
+      lingerMs: config.outbox.lingerMs,
+    },
   });
   // Writes wake this replica's relay once they committed, rather than NOTIFY every relay (see OutboxAppendSignal).
   const orders = new KnexOrderRepository(db, orderEvents, relay);

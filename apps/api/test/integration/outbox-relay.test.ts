@@ -212,6 +212,19 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect(publisher.stats().published).to.equal(1);
   });
 
+  it('gathers the rows written while it lingers into one batch', async () => {
+    const sends: number[] = [];
+    const publisher = relay({ pollIntervalMs: 60_000, lingerMs: 2_000, onPublished: (_latencyMs, count) => void sends.push(count) });
+    await publisher.start();
+    const uids = [1, 2, 3, 4, 5].map((i) => uniqueName(`linger-${i}`));
+    for (const uid of uids) {
+      await appendEvents(db, [anUpsert(uid, 1)]);
+      publisher.appended();
+    }
+    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    expect(sends, 'one send for the five rows').to.deep.equal([5]);
+  });
+
   it('wakes on NOTIFY from a writer outside the API: with a one-minute poll, an appended event is published within a second', async () => {
     const publisher = relay({ pollIntervalMs: 60_000 });
     await publisher.start();

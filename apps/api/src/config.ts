@@ -1,11 +1,7 @@
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
-
-/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
-function keyPrefixFormat(value: unknown): void {
-  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
-}
+import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection/config';
 
 /** The development issuer's identifier and key set (see scripts/dev-issuer); production refuses both. */
 export const DEV_ISSUER = 'urn:order-service:dev-issuer';
@@ -128,18 +124,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'REDIS_URL',
       sensitive: true,
     },
-    clusterNodes: {
-      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, the cache, invalidations and rate limits use the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
-      format: Array,
-      default: [],
-      env: 'REDIS_CLUSTER_NODES',
-    },
-    keyPrefix: {
-      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
-      format: keyPrefixFormat,
-      default: 'orders',
-      env: 'REDIS_KEY_PREFIX',
-    },
+    ...REDIS_LAYOUT_SCHEMA,
     invalidationChannel: {
       doc: 'Pub/sub channel on which the projector names the orders it changed.',
       format: String,

@@ -221,7 +221,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     logger: logger.child({ component: 'rate-limit' }),
   });
   const cors = corsPolicy(config.http.corsOrigins);
-  const access = [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter];
+  const access = [config.auth.required ? authenticate(verifier) : actAsStaff(), ...(limiter ? [limiter] : [])];
   // The web page's operations view: this replica's and the projectors' own metrics, read over their admin ports.
   const sampler = new MetricsSampler({
     projectorUrls: config.operations.projectorMetricsUrls.filter((url) => url !== ''),

@@ -2,11 +2,7 @@ import { hostname } from 'node:os';
 import type convict from 'convict';
 import { loadConfig, tracingConfigSchema, type TracingConfig } from '@order-service/runtime';
 import { TOPIC_SETTINGS_SCHEMA } from '@order-service/kafka';
-
-/** A Redis key prefix: the cache puts hash tags ({...}) in its keys itself, so the prefix may hold none. */
-function keyPrefixFormat(value: unknown): void {
-  if (typeof value !== 'string' || value === '' || /[{}]/.test(value)) throw new Error('must be non-empty text without { or }');
-}
+import { REDIS_LAYOUT_SCHEMA } from '@order-service/projection/config';
 
 export interface ProjectorConfig {
   env: 'production' | 'development' | 'test';
@@ -82,18 +78,7 @@ export const projectorConfigSchema: convict.Schema<ProjectorConfig> = {
   },
   redis: {
     url: { doc: 'Redis connection URL.', format: String, default: 'redis://127.0.0.1:6379/0', env: 'REDIS_URL', sensitive: true },
-    clusterNodes: {
-      doc: 'Some nodes of a Redis Cluster (host:port, comma separated): set, every Redis user of the process uses the cluster client, and REDIS_URL only lends its credentials and TLS; empty for a single Redis.',
-      format: Array,
-      default: [],
-      env: 'REDIS_CLUSTER_NODES',
-    },
-    keyPrefix: {
-      doc: 'Prefix of every cache key (no { or }: the cache sets its own hash tags).',
-      format: keyPrefixFormat,
-      default: 'orders',
-      env: 'REDIS_KEY_PREFIX',
-    },
+    ...REDIS_LAYOUT_SCHEMA,
     tombstoneTtlSeconds: {
       doc: "How long a deleted order's tombstone is kept to refuse late, older upserts.",
       format: 'nat',

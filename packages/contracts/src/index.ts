@@ -3,7 +3,7 @@ export type { FieldError, ValidationResult } from './field-errors.js';
 export { EventDecodeError, EventEncodeError } from './errors.js';
 export type { EventDecodeReason } from './errors.js';
 export { MAX_ITEMS, orderDraftSchema, orderSchema, validateOrder, validateOrderDraft } from './order-document.js';
-export type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
+export type { OrderDeleted, OrderEvent, OrderUpsertBytes, OrderUpserted } from './order-events.js';
 export {
   SCHEMA_VERSION,
   decodeOrderEvent,
@@ -11,6 +11,7 @@ export {
   schemaVersionOfSerialized,
   serializeOrderEvent,
   serializeOrderUpsert,
+  splitOrderUpsert,
   orderDocumentText,
   orderDeletedSchema,
   orderUpsertedSchema,

@@ -11,6 +11,7 @@ import {
   schemaVersionOfSerialized,
   serializeOrderEvent,
   serializeOrderUpsert,
+  splitOrderUpsert,
   validateOrderEvent,
 } from './order-events.js';
 import type { OrderDeleted, OrderEvent, OrderUpserted } from './order-events.js';
@@ -215,5 +216,34 @@ describe('serialising an order once', function () {
 
   it('refuses an invalid upsert like serializeOrderEvent', function () {
     expect(() => serializeOrderUpsert(anUpsert({ version: 0 }))).to.throw(EventEncodeError);
+  });
+
+  describe('splitOrderUpsert', function () {
+    it('splits what serializeOrderUpsert wrote into its envelope and the bytes of its document', function () {
+      for (const event of [anUpsert(), anUpsert({ request_id: null }), anUpsert({ order: anOrder().withDelivery({ name: 'Jöhn 😀 Дое' }).build() })]) {
+        const { order: written, ...envelope } = event;
+        const split = splitOrderUpsert(Buffer.from(serializeOrderUpsert(event), 'utf8'));
+        expect(split?.envelope).to.deep.equal(envelope);
+        expect(split?.document.toString('utf8')).to.equal(orderDocumentText(written));
+      }
+    });
+
+    it('leaves to decodeOrderEvent every value of another shape', function () {
+      const text = serializeOrderUpsert(anUpsert());
+      const { order: _order, ...envelope } = anUpsert();
+      for (const value of [
+        serializeOrderEvent(aDelete()),
+        JSON.stringify({ order, ...envelope }),
+        `${text} `,
+        text.replace('"version":3', '"version":0'),
+        text.replace('"schema_version":1', '"schema_version":2'),
+        text.replace('"request_id":"req-1"', '"request_id":"req-1","extra":1'),
+        text.replace(',"order":{', ',"order":['),
+        '{"type":"order.upserted","order":{}}',
+        'not json,"order":{}}',
+      ]) {
+        expect(splitOrderUpsert(Buffer.from(value, 'utf8')), value.slice(0, 80)).to.equal(undefined);
+      }
+    });
   });
 });

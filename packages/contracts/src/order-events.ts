@@ -175,6 +175,45 @@ export function schemaVersionOfSerialized(text: string): number | undefined {
 
 const SCHEMA_VERSION_FIELD = /"schema_version":(\d+)[,}]/;
 
+/** An upsert's envelope, and its order document as the bytes it came in, unparsed. */
+export interface OrderUpsertBytes {
+  readonly envelope: Omit<OrderUpserted, 'order'>;
+  /** The UTF-8 JSON of the order, a view of the message value (not a copy). */
+  readonly document: Buffer;
+}
+
+const ORDER_KEY = Buffer.from(',"order":');
+const OPENING_BRACE = 0x7b;
+const CLOSING_BRACE = 0x7d;
+const isPlainUpsertEnvelope = objectCheck<Omit<OrderUpserted, 'order'>>({ ...envelopeChecks, type: (value) => value === 'order.upserted' });
+
+/**
+ * Splits a message value that serializeOrderUpsert wrote (the envelope, then
+ * the order as its last key) into the envelope, parsed and checked, and the
+ * order's bytes, which are neither parsed nor copied; undefined for a value of
+ * any other shape, which decodeOrderEvent then reads whole. For who needs the
+ * document only as text (a rebuild writing it to the cache): it trusts the
+ * document the writer validated before publishing (serializeOrderUpsert) and
+ * checks only that it is delimited as an object.
+ *
+ * The first `,"order":` is the envelope's key: no envelope value is an object,
+ * and JSON escapes a quote inside a string.
+ */
+export function splitOrderUpsert(value: Buffer): OrderUpsertBytes | undefined {
+  const at = value.indexOf(ORDER_KEY);
+  if (at < 0 || value[value.length - 1] !== CLOSING_BRACE) return undefined;
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(`${value.toString('utf8', 0, at)}}`);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainUpsertEnvelope(envelope)) return undefined;
+  const document = value.subarray(at + ORDER_KEY.length, value.length - 1);
+  if (document[0] !== OPENING_BRACE || document[document.length - 1] !== CLOSING_BRACE) return undefined;
+  return { envelope, document };
+}
+
 /** The event as the UTF-8 JSON message value; throws EventEncodeError rather than publish an invalid event. */
 export function encodeOrderEvent(event: OrderEvent): Buffer {
   return Buffer.from(serializeOrderEvent(event), 'utf8');

@@ -11,7 +11,24 @@ export function createMetricsRegistry(service: string): client.Registry {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service });
   client.collectDefaultMetrics({ register: registry });
+  registerArrayBuffersGauge(registry);
   return registry;
+}
+
+/**
+ * The memory of the process's ArrayBuffers (every Buffer: sockets, the LRU's
+ * documents), which the default metrics count only inside
+ * nodejs_external_memory_bytes.
+ */
+function registerArrayBuffersGauge(registry: client.Registry): void {
+  new client.Gauge({
+    name: 'nodejs_array_buffers_bytes',
+    help: 'Memory of ArrayBuffers and Buffers in bytes (part of nodejs_external_memory_bytes).',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
 }
 
 /** Buckets for latencies in seconds, from a cached read (sub-millisecond) to a slow write. */

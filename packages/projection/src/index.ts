@@ -1,5 +1,5 @@
-export type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
-export { Projection, decide, toCachedOrder, toProjectionWrite } from './projection.js';
+export type { ApplyOutcome, CachedOrder, EncodedProjectionWrite, ProjectionStore, ProjectionWrite } from './projection-store.js';
+export { Projection, decide, toCachedOrder, toEncodedWrite, toProjectionWrite } from './projection.js';
 export { GenerationConflict, ProjectionStoreRejected, ProjectionStoreUnavailable } from './projection-errors.js';
 export type { RedisCommands } from './redis-commands.js';
 export { NodeRedisClientCommands, NodeRedisClusterCommands, type NodeRedisClient } from './node-redis-commands.js';

@@ -6,7 +6,7 @@ import type { RedisCommands } from './redis-commands.js';
 
 /** The part of a node-redis client the adapter uses; `createClient()` returns one whatever its modules or RESP version. */
 export interface NodeRedisClient {
-  sendCommand(args: readonly string[]): Promise<unknown>;
+  sendCommand(args: readonly (string | Buffer)[]): Promise<unknown>;
 }
 
 /** A single Redis server (or a client of one node). */
@@ -15,7 +15,7 @@ export class NodeRedisClientCommands implements RedisCommands {
 
   constructor(private readonly client: NodeRedisClient) {}
 
-  send(_routingKey: string | undefined, args: readonly string[]): Promise<unknown> {
+  send(_routingKey: string | undefined, args: readonly (string | Buffer)[]): Promise<unknown> {
     return this.client.sendCommand(args);
   }
 
@@ -52,7 +52,7 @@ export class NodeRedisClusterCommands implements RedisCommands {
     private readonly rediscoverEveryMs = 250,
   ) {}
 
-  async send(routingKey: string | undefined, args: readonly string[]): Promise<unknown> {
+  async send(routingKey: string | undefined, args: readonly (string | Buffer)[]): Promise<unknown> {
     try {
       return await (this.cluster as RedisClusterType).sendCommand(routingKey, false, [...args]);
     } catch (error) {

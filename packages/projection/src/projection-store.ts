@@ -30,6 +30,17 @@ export interface ProjectionWrite {
 }
 
 /**
+ * A write whose document may be UTF-8 JSON bytes, which a store writes as
+ * they are: a rebuild passes a record's document through without parsing it.
+ */
+export interface EncodedProjectionWrite {
+  readonly orderUid: string;
+  readonly version: number;
+  readonly json: Buffer | string | null;
+  readonly modifiedAt: string;
+}
+
+/**
  * The cache as a projection of the order topic.
  *
  * Events arrive at least once, possibly duplicated, out of order across

@@ -1,9 +1,10 @@
+import { EventDecodeError, encodeOrderEvent, serializeOrderUpsert } from '@order-service/contracts';
 import { expect } from 'chai';
 import { aDelete, anUpsert } from '../test/support/order-events.js';
 import { MemoryProjectionStore } from './testing/memory-projection-store.js';
 import { ProjectionStoreRejected } from './projection-errors.js';
 import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
-import { Projection, decide, toProjectionWrite } from './projection.js';
+import { Projection, decide, toEncodedWrite, toProjectionWrite } from './projection.js';
 
 describe('toProjectionWrite', () => {
   it('carries the order of an upsert as the JSON clients are served', () => {
@@ -15,6 +16,20 @@ describe('toProjectionWrite', () => {
   it('turns a delete into a tombstone write', () => {
     const deletion = aDelete('o-1', 5);
     expect(toProjectionWrite(deletion)).to.deep.equal({ orderUid: 'o-1', version: 5, json: null, modifiedAt: deletion.occurred_at });
+  });
+});
+
+describe('toEncodedWrite', () => {
+  it("keeps the bytes of an upsert's document, the text toProjectionWrite would make", () => {
+    const event = anUpsert('o-1', 4);
+    const write = toEncodedWrite(Buffer.from(serializeOrderUpsert(event), 'utf8'));
+    expect({ ...write, json: Buffer.isBuffer(write.json) ? write.json.toString('utf8') : write.json }).to.deep.equal(toProjectionWrite(event));
+  });
+
+  it('decodes a delete, and refuses what is no event', () => {
+    const deletion = aDelete('o-1', 5);
+    expect(toEncodedWrite(encodeOrderEvent(deletion))).to.deep.equal(toProjectionWrite(deletion));
+    expect(() => toEncodedWrite(Buffer.from('{"type":"order.upserted","order":{}}'))).to.throw(EventDecodeError);
   });
 });
 

@@ -1,6 +1,6 @@
-import type { OrderEvent } from '@order-service/contracts';
+import { decodeOrderEvent, splitOrderUpsert, type OrderEvent } from '@order-service/contracts';
 import { ProjectionStoreRejected } from './projection-errors.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+import type { ApplyOutcome, CachedOrder, EncodedProjectionWrite, ProjectionStore, ProjectionWrite } from './projection-store.js';
 
 /** Reduces an event to its write. The order is serialised here, once per event, and stores keep that exact string. */
 export function toProjectionWrite(event: OrderEvent): ProjectionWrite {
@@ -10,6 +10,20 @@ export function toProjectionWrite(event: OrderEvent): ProjectionWrite {
     case 'order.deleted':
       return { orderUid: event.order_uid, version: event.version, json: null, modifiedAt: event.occurred_at };
   }
+}
+
+/**
+ * A record's value reduced to its write without serialising the order again:
+ * an upsert as serializeOrderUpsert wrote it keeps its document's bytes
+ * (splitOrderUpsert); any other value is decoded whole, and throws
+ * EventDecodeError when it is no event this build reads. What a rebuild
+ * writes, where the document is only ever text.
+ */
+export function toEncodedWrite(value: Buffer): EncodedProjectionWrite {
+  const upsert = splitOrderUpsert(value);
+  if (upsert === undefined) return toProjectionWrite(decodeOrderEvent(value));
+  const { envelope, document } = upsert;
+  return { orderUid: envelope.order_uid, version: envelope.version, json: document, modifiedAt: envelope.occurred_at };
 }
 
 /**

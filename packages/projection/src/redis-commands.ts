@@ -16,7 +16,7 @@ export interface RedisCommands {
    * undefined); a single server ignores it. Error replies reject with
    * node-redis' `ErrorReply`, a lost connection with the client's error.
    */
-  send(routingKey: string | undefined, args: readonly string[]): Promise<unknown>;
+  send(routingKey: string | undefined, args: readonly (string | Buffer)[]): Promise<unknown>;
   /**
    * Waits until the writes sent so far to the masters holding `routingKeys`
    * reached a replica (WAIT 1), so that a master lost right after cannot take

@@ -4,7 +4,7 @@ import { hashSlot } from './hash-slot.js';
 import { NodeRedisClientCommands, type NodeRedisClient } from './node-redis-commands.js';
 import { GenerationConflict, ProjectionStoreRejected } from './projection-errors.js';
 import { toProjectionWrite } from './projection.js';
-import type { ApplyOutcome, CachedOrder, ProjectionStore, ProjectionWrite } from './projection-store.js';
+import type { ApplyOutcome, CachedOrder, EncodedProjectionWrite, ProjectionStore, ProjectionWrite } from './projection-store.js';
 import type { RedisCommands } from './redis-commands.js';
 import { parseInteger, parseList, parseOutcomes, parseText, translateError, unexpectedReply } from './redis-replies.js';
 import {
@@ -203,10 +203,15 @@ export class RedisProjectionStore implements ProjectionStore {
    * rebuild's writes. Throws `GenerationConflict` when `generation` is no
    * longer the one being built.
    */
-  async applyBatchToGeneration(generation: number, events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
+  applyBatchToGeneration(generation: number, events: readonly OrderEvent[]): Promise<ApplyOutcome[]> {
+    return this.applyWritesToGeneration(generation, events.map(toProjectionWrite));
+  }
+
+  /** applyBatchToGeneration of writes already reduced, whose documents may be bytes to write as they are (toEncodedWrite). */
+  async applyWritesToGeneration(generation: number, writes: readonly EncodedProjectionWrite[]): Promise<ApplyOutcome[]> {
     const name = formatGeneration(generation);
     if ((await this.#readPointers()).building !== name) throw new GenerationConflict(`generation ${generation} is not being built`);
-    return this.#applyWrites([{ generation: name, create: true }], events.map(toProjectionWrite), true);
+    return this.#applyWrites([{ generation: name, create: true }], writes, true);
   }
 
   /**
@@ -276,7 +281,7 @@ export class RedisProjectionStore implements ProjectionStore {
    * `durable` waits for a replica of each cluster master written to (an
    * event's write, whose offset is committed after); a fill does not wait.
    */
-  async #applyWrites(targets: readonly Target[], writes: readonly ProjectionWrite[], durable: boolean): Promise<ApplyOutcome[]> {
+  async #applyWrites(targets: readonly Target[], writes: readonly EncodedProjectionWrite[], durable: boolean): Promise<ApplyOutcome[]> {
     if (writes.length === 0) return [];
     const modes = targets.map((target) => (target.create ? 'c' : 'u')).join('');
     // The writes of each call share a slot: one group in all on a single Redis, one per slot in a cluster.
@@ -295,7 +300,7 @@ export class RedisProjectionStore implements ProjectionStore {
       for (let start = 0; start < group.length; start += this.#maxEventsPerScript) {
         const chunk = group.slice(start, start + this.#maxEventsPerScript);
         const keys: string[] = [];
-        const args = [this.#tombstoneTtlSeconds, modes];
+        const args: Array<string | Buffer> = [this.#tombstoneTtlSeconds, modes];
         for (const index of chunk) {
           const write = writes[index]!;
           for (const target of targets) keys.push(this.#orderKey(target.generation, write.orderUid));
@@ -341,7 +346,7 @@ export class RedisProjectionStore implements ProjectionStore {
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
-  async #runScript(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  async #runScript(script: LuaScript, keys: readonly string[], args: readonly (string | Buffer)[]): Promise<unknown> {
     const command = ['EVALSHA', script.sha, String(keys.length), ...keys, ...args];
     const routingKey = keys[0];
     try {
@@ -370,7 +375,7 @@ export class RedisProjectionStore implements ProjectionStore {
     await loading;
   }
 
-  async #command(routingKey: string | undefined, args: readonly string[], what: string = args[0] ?? 'command'): Promise<unknown> {
+  async #command(routingKey: string | undefined, args: readonly (string | Buffer)[], what: string = String(args[0] ?? 'command')): Promise<unknown> {
     try {
       return await this.#redis.send(routingKey, args);
     } catch (error) {

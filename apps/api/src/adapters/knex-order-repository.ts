@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
 import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
+import type { OutboxAppendSignal } from '../outbox/outbox-ports.js';
 import type {
   ExpectedVersion,
   IdempotentWrite,
@@ -26,11 +27,17 @@ import {
   type OrderRow,
 } from './order-rows.js';
 
-/** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
+/**
+ * Orders in PostgreSQL, normalised into orders, deliveries, payments and
+ * items, with their events in the outbox; `outbox` (this process's relay) is
+ * told after every committed write. Without one (a reader, a test), rows wait
+ * for a relay's poll.
+ */
 export class KnexOrderRepository implements OrderRepository {
   constructor(
     private readonly db: Knex,
     private readonly events: WriteEvents,
+    private readonly outbox: OutboxAppendSignal = { appended: () => undefined },
   ) {}
 
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
@@ -40,7 +47,7 @@ export class KnexOrderRepository implements OrderRepository {
       if (!row) throw new OrderAlreadyExists(order.order_uid);
       return { order, version: row.version, updatedAt: row.updated_at };
     };
-    if (!idempotency) return this.attempt(() => insert(this.db));
+    if (!idempotency) return this.appended(await this.attempt(() => insert(this.db)));
     return this.write(async (trx) => {
       const stored = await insert(trx);
       const response = idempotency.render(stored);
@@ -158,8 +165,14 @@ export class KnexOrderRepository implements OrderRepository {
     }
   }
 
+  /** Runs `work` in a transaction that appends to the outbox; the relay is told once it committed. */
   private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.attempt(() => this.db.transaction(work));
+    return this.appended(await this.attempt(() => this.db.transaction(work)));
+  }
+
+  private appended<T>(committed: T): T {
+    this.outbox.appended();
+    return committed;
   }
 
   /**

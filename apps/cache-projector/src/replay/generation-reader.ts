@@ -1,8 +1,9 @@
 import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
-import { readOrderBatch, type KafkaJS } from '@order-service/kafka';
+import type { KafkaJS } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
+import { readReplayBatch } from './replay-batch.js';
 
 /** What one applied batch of the replay did: its partition is read up to, not including, `next`. */
 export interface BatchReport {
@@ -58,9 +59,9 @@ export function readIntoGeneration({ store, kafka, topic, batchSize, logger }: R
       'js.consumer.max.batch.size': batchSize,
     });
     const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
-      const { events, deadLetters, tombstones } = readOrderBatch(batch);
-      await applyWithRetries(() => store.applyBatchToGeneration(generation, events), logger);
-      onBatch({ partition: batch.partition, next: Number(batch.lastOffset()) + 1, events: events.length, undecodable: deadLetters.length, tombstones });
+      const { writes, undecodable, tombstones } = readReplayBatch(batch.messages);
+      await applyWithRetries(() => store.applyWritesToGeneration(generation, writes), logger);
+      onBatch({ partition: batch.partition, next: Number(batch.lastOffset()) + 1, events: writes.length, undecodable, tombstones });
     };
     await consumer.connect();
     try {

@@ -9,7 +9,8 @@ import { LOAD_CORES } from '../support/child-processes.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
 import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
-import { runLoad, warmUp, type LoadResult, type LoadSpec } from '../support/http-load.js';
+import { runLoad, warmUp } from '../support/http-load.js';
+import type { LoadResult, LoadSpec } from '../support/load-spec.js';
 import { interleave, medianRatio } from '../support/interleave.js';
 import { benchOrder } from '../support/order-generator.js';
 import { runPgbench, scriptForReport, writeCreateScript, type PgbenchResult } from '../support/pgbench.js';
@@ -171,7 +172,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         ),
       ],
       notes: [
-        'Each POST validates the body, assigns a UUIDv7 uid, and runs one statement (apps/api/src/adapters/create-order-statement.ts) that takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox with pg_notify; the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statement with the same values in a database of its own (so that no relay publishes its rows), one per order:',
+        'Each POST validates the body, assigns a UUIDv7 uid, and runs one statement (apps/api/src/adapters/create-order-statement.ts) that takes the tombstone, inserts the order, its delivery, payment and three items, and appends the event to the outbox (no NOTIFY: the API wakes its own relay once the statement returned); the outbox relay publishes to Kafka meanwhile (and its deletes count against the API). pgbench runs the same statement with the same values in a database of its own (so that no relay publishes its rows), one per order:',
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script (bench/support/pgbench.ts writes it; the payload is the template's encoded event):`,
         scriptForReport(script),
         `CPU: ${describeCpuPerOperation(writeCpu)}, from each ceiling run's start (on a freshly vacuumed outbox) until the relay had emptied the outbox. Before this work (${WRITE_PATH_BEFORE.commit}, ${WRITE_PATH_BEFORE.measuredOn}, measured the same way): ${WRITE_PATH_BEFORE.breakdown}.`,

@@ -7,7 +7,8 @@ import { startApi, startProjector, type ProjectorVariant } from '../support/benc
 import { summariseCpuProfile } from '../support/cpu-profile.js';
 import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
 import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
-import { runLoad, type LoadResult } from '../support/http-load.js';
+import { runLoad } from '../support/http-load.js';
+import type { LoadResult } from '../support/load-spec.js';
 import { histogramMeans, sampleSum, scrapeMetrics } from '../support/metrics-scrape.js';
 import { progress } from '../support/progress-log.js';
 import { connectRedis } from '../support/redis-connection.js';

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { LoadResult, LoadSpec } from './http-load.js';
+import type { LoadResult, LoadSpec } from './load-spec.js';
 import { cpuBetween, snapshotCpu } from './cpu-usage.js';
 import { percentile } from './statistics.js';
 

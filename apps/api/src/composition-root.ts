@@ -69,7 +69,41 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger: kafkaLog, connectivity: kafkaState });
 
   const metrics = new ApiMetrics(createMetricsRegistry('order-api'));
-  const orders = new KnexOrderRepository(db, orderEvents);
+  const outboxLog = logger.child({ component: 'outbox-relay' });
+  const outbox = new KnexOutboxStore(db);
+  const publisher = new WatermarkedOutboxPublisher(
+    new KafkaOutboxPublisher({
+      createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
+      topic: config.kafka.topic,
+      publishTimeoutMs: config.outbox.publishTimeoutMs,
+      logger: outboxLog,
+    }),
+  );
+  const relay = new OutboxRelay({
+    store: outbox,
+    publisher,
+    notifications: new PgOutboxListener({
+      // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
+      connectionString: config.database.listenUrl || config.database.url,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      logger: outboxLog,
+      state: new DependencyStateLog(outboxLog, 'outbox LISTEN connection'),
+    }),
+    logger: outboxLog,
+    onPublished: (latencyMs, count) => {
+      metrics.published.inc(count);
+      metrics.publishLatency.observe(latencyMs / 1000);
+    },
+    options: {
+      batchSize: config.outbox.batchSize,
+      maxBackoffMs: config.outbox.maxBackoffMs,
+      concurrency: config.outbox.concurrency,
+      lingerMs: config.outbox.lingerMs,
+    },
+  });
+  // Writes wake this replica's relay once they committed, rather than NOTIFY every relay (see OutboxAppendSignal).
+  const orders = new KnexOrderRepository(db, orderEvents, relay);
   const useRedis = config.cache.backend === 'redis';
   const lru = new LruOrderCache({
     maxEntries: config.cache.lruMaxEntries,
@@ -132,34 +166,6 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
       },
     });
   }
-  const outboxLog = logger.child({ component: 'outbox-relay' });
-  const outbox = new KnexOutboxStore(db);
-  const publisher = new WatermarkedOutboxPublisher(
-    new KafkaOutboxPublisher({
-      createProducer: () => kafka.producer(reliableProducerConfig(config.outbox.publishTimeoutMs)),
-      topic: config.kafka.topic,
-      publishTimeoutMs: config.outbox.publishTimeoutMs,
-      logger: outboxLog,
-    }),
-  );
-  const relay = new OutboxRelay({
-    store: outbox,
-    publisher,
-    notifications: new PgOutboxListener({
-      // LISTEN needs a session of its own: behind PgBouncer in transaction mode, DATABASE_LISTEN_URL names PostgreSQL itself.
-      connectionString: config.database.listenUrl || config.database.url,
-      pollIntervalMs: config.outbox.pollIntervalMs,
-      maxBackoffMs: config.outbox.maxBackoffMs,
-      logger: outboxLog,
-      state: new DependencyStateLog(outboxLog, 'outbox LISTEN connection'),
-    }),
-    logger: outboxLog,
-    onPublished: (latencyMs, count) => {
-      metrics.published.inc(count);
-      metrics.publishLatency.observe(latencyMs / 1000);
-    },
-    options: { batchSize: config.outbox.batchSize, maxBackoffMs: config.outbox.maxBackoffMs, concurrency: config.outbox.concurrency },
-  });
   readiness.push({
     name: 'outbox-notifications',
     // Polling still publishes every row, only later: a note, not a failure.
@@ -215,7 +221,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     logger: logger.child({ component: 'rate-limit' }),
   });
   const cors = corsPolicy(config.http.corsOrigins);
-  const access = [config.auth.required ? authenticate(verifier) : actAsStaff(), limiter];
+  const access = [config.auth.required ? authenticate(verifier) : actAsStaff(), ...(limiter ? [limiter] : [])];
   // The web page's operations view: this replica's and the projectors' own metrics, read over their admin ports.
   const sampler = new MetricsSampler({
     projectorUrls: config.operations.projectorMetricsUrls.filter((url) => url !== ''),

@@ -20,7 +20,7 @@ export interface ApiConfig {
   admin: { host: string; port: number };
   database: { url: string; listenUrl: string; poolMax: number; statementTimeoutMs: number };
   kafka: { brokers: string[]; topic: string; clientId: string; topicPartitions: number; topicReplicationFactor: number; topicMinInsyncReplicas: number };
-  outbox: { batchSize: number; concurrency: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
+  outbox: { batchSize: number; concurrency: number; lingerMs: number; pollIntervalMs: number; publishTimeoutMs: number; maxBackoffMs: number };
   redis: { url: string; clusterNodes: string[]; keyPrefix: string; invalidationChannel: string; tombstoneTtlSeconds: number };
   cache: { backend: 'lru' | 'redis'; lruMaxEntries: number; lruMaxBytes: number; lruTtlMs: number };
   idempotency: { retentionHours: number };
@@ -106,6 +106,12 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       format: 'nat',
       default: 1,
       env: 'OUTBOX_CONCURRENCY',
+    },
+    lingerMs: {
+      doc: 'How long the relay waits for more rows before it claims a batch that would not be full: each batch costs a transaction, a WAL flush and a Kafka produce request whatever it holds, so a few milliseconds of the projection lag buy several times fewer of them under load. 0 claims at once.',
+      format: 'nat',
+      default: 5,
+      env: 'OUTBOX_LINGER_MS',
     },
     pollIntervalMs: { doc: 'Fallback poll of the outbox when no notification arrives.', format: 'nat', default: 1_000, env: 'OUTBOX_POLL_INTERVAL_MS' },
     publishTimeoutMs: {

@@ -6,7 +6,7 @@ describe('CREATE_ORDER_SQL', () => {
   it('has a placeholder for every binding, and no ? that is not one', () => {
     const { text } = namedStatement('create', CREATE_ORDER_SQL);
     expect(text).not.to.include('?');
-    const bindings = createOrderBindings({ document: 0, orderUid: 0, slot: 0, payloadHead: 0, payloadTail: 0, requestId: 0, traceparent: 0, channel: 0 });
+    const bindings = createOrderBindings({ document: 0, orderUid: 0, slot: 0, payloadHead: 0, payloadTail: 0, requestId: 0, traceparent: 0 });
     expect(text.match(/\$\d+/g)).to.deep.equal(bindings.map((_, i) => `$${i + 1}`));
   });
 });

@@ -1,13 +1,16 @@
 import { orderDocumentText, type OrderUpserted } from '@order-service/contracts';
 import { activeTraceparent } from '@order-service/runtime';
-import { OUTBOX_CHANNEL, outboxSlotOf, upsertPayloadAround } from '../outbox/knex-outbox.js';
+import { outboxSlotOf, upsertPayloadAround } from '../outbox/knex-outbox.js';
 
 /**
  * Creating an order is one statement: take the tombstone of an earlier
  * deletion, insert the order (continuing that deletion's version), its
- * delivery, payment and items, append the event to the outbox and notify the
- * relays. One statement is one round trip and atomic without BEGIN and COMMIT,
- * which is most of what a create costs the API and PostgreSQL.
+ * delivery, payment and items, and append the event to the outbox. One
+ * statement is one round trip and atomic without BEGIN and COMMIT, which is
+ * most of what a create costs the API and PostgreSQL. It does not NOTIFY: the
+ * writer wakes its own process's relay once the statement returned (see
+ * OutboxAppendSignal), since a NOTIFY holds a lock that every notifying
+ * transaction of the cluster queues on until its commit is flushed.
  *
  * The order travels once, as the canonical JSON document, and PostgreSQL
  * takes its rows apart with jsonb_populate_record, so the columns are the
@@ -55,9 +58,8 @@ event as (
          ?::text || i.version || ',"occurred_at":"' || to_char(i.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"') || ?::text,
          ?::text, ?::text
   from inserted i
-  returning slot
 )
-select i.version, i.updated_at, pg_notify(?::text, e.slot::text) from inserted i, event e`;
+select i.version, i.updated_at from inserted i`;
 
 /** The values of CREATE_ORDER_SQL's placeholders, in order. */
 export interface CreateOrderValues {
@@ -69,7 +71,6 @@ export interface CreateOrderValues {
   requestId: string | null;
   /** The W3C traceparent of the writing span; null when tracing is off. */
   traceparent: string | null;
-  channel: string;
 }
 
 /**
@@ -87,11 +88,10 @@ export function createOrderValues(upsert: OrderUpserted): CreateOrderValues {
     payloadTail,
     requestId: upsert.request_id,
     traceparent: activeTraceparent(),
-    channel: OUTBOX_CHANNEL,
   };
 }
 
 /** CREATE_ORDER_SQL's bindings in placeholder order (of the values, or of anything standing for them). */
 export function createOrderBindings<V extends Readonly<Record<keyof CreateOrderValues, unknown>>>(v: V): Array<V[keyof CreateOrderValues]> {
-  return [v.document, v.orderUid, v.orderUid, v.slot, v.payloadHead, v.payloadTail, v.requestId, v.traceparent, v.channel];
+  return [v.document, v.orderUid, v.orderUid, v.slot, v.payloadHead, v.payloadTail, v.requestId, v.traceparent];
 }

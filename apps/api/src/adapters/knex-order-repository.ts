@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { OrderAlreadyExists, OrderNotFound, OrderVersionConflict, type Order, type VersionedOrder } from '@order-service/domain';
 import { namedStatement, runNamed } from '@order-service/postgres';
 import { appendToOutbox } from '../outbox/knex-outbox.js';
+import type { OutboxAppendSignal } from '../outbox/outbox-ports.js';
 import type {
   ExpectedVersion,
   IdempotentWrite,
@@ -12,6 +13,7 @@ import type {
   WriteContext,
   WriteEvents,
 } from '../use-cases/order-repository.js';
+import { BatchedReads } from './batched-reads.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
 import {
@@ -26,11 +28,19 @@ import {
   type OrderRow,
 } from './order-rows.js';
 
-/** Orders in PostgreSQL, normalised into orders, deliveries, payments and items, with their events in the outbox. */
+/**
+ * Orders in PostgreSQL, normalised into orders, deliveries, payments and
+ * items, with their events in the outbox; `outbox` (this process's relay) is
+ * told after every committed write. Without one (a reader, a test), rows wait
+ * for a relay's poll.
+ */
 export class KnexOrderRepository implements OrderRepository {
+  private readonly documents = new BatchedReads<StoredDocument>((orderUids) => this.readDocuments(orderUids));
+
   constructor(
     private readonly db: Knex,
     private readonly events: WriteEvents,
+    private readonly outbox: OutboxAppendSignal = { appended: () => undefined },
   ) {}
 
   async create(order: Order, context: WriteContext, idempotency?: IdempotentWrite): Promise<VersionedOrder> {
@@ -40,7 +50,7 @@ export class KnexOrderRepository implements OrderRepository {
       if (!row) throw new OrderAlreadyExists(order.order_uid);
       return { order, version: row.version, updatedAt: row.updated_at };
     };
-    if (!idempotency) return this.attempt(() => insert(this.db));
+    if (!idempotency) return this.appended(await this.attempt(() => insert(this.db)));
     return this.write(async (trx) => {
       const stored = await insert(trx);
       const response = idempotency.render(stored);
@@ -124,10 +134,15 @@ export class KnexOrderRepository implements OrderRepository {
     }
   }
 
+  /** Concurrent reads (the cache misses of one turn of the event loop) share one statement. */
   async getDocument(orderUid: string): Promise<StoredDocument | null> {
+    return this.documents.read(orderUid);
+  }
+
+  private async readDocuments(orderUids: readonly string[]): Promise<Map<string, StoredDocument>> {
     try {
-      const row = (await runNamed<OrderDocumentRow>(this.db, READ_ORDER_DOCUMENT, [orderUid]))[0];
-      return row ? { json: row.document, version: row.version, updatedAt: row.updated_at } : null;
+      const rows = await runNamed<OrderDocumentRow>(this.db, READ_ORDER_DOCUMENTS, [orderUids]);
+      return new Map(rows.map((row) => [row.order_uid, { json: row.document, version: row.version, updatedAt: row.updated_at }]));
     } catch (error) {
       throw translateDatabaseError(error);
     }
@@ -158,8 +173,14 @@ export class KnexOrderRepository implements OrderRepository {
     }
   }
 
+  /** Runs `work` in a transaction that appends to the outbox; the relay is told once it committed. */
   private async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.attempt(() => this.db.transaction(work));
+    return this.appended(await this.attempt(() => this.db.transaction(work)));
+  }
+
+  private appended<T>(committed: T): T {
+    this.outbox.appended();
+    return committed;
   }
 
   /**
@@ -209,8 +230,7 @@ class ConcurrentCreate extends Error {}
 
 /** The reads (the document behind every cache miss, the order a write checks) and the create: the statements worth planning once per connection. */
 const READ_ORDER = namedStatement('order-service/read-order', `select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`);
-export const READ_ORDER_DOCUMENT_SQL = `${ORDER_DOCUMENT_SELECT} where o.order_uid = ?`;
-const READ_ORDER_DOCUMENT = namedStatement('order-service/read-order-document', READ_ORDER_DOCUMENT_SQL);
+const READ_ORDER_DOCUMENTS = namedStatement('order-service/read-order-documents', `${ORDER_DOCUMENT_SELECT} where o.order_uid = any(?::text[])`);
 const CREATE_ORDER = namedStatement('order-service/create-order', CREATE_ORDER_SQL);
 
 /** A write that lost a serialization race runs again at once, three times in all, before the failure reaches the caller. */

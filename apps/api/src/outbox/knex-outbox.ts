@@ -3,7 +3,11 @@ import { serializeOrderEvent, serializeOrderUpsert, type OrderEvent, type OrderU
 import { OUTBOX_SLOTS } from '@order-service/postgres';
 import { activeTraceparent } from '@order-service/runtime';
 
-/** The PostgreSQL channel an outbox append notifies, with the row's slot as payload, when its transaction commits. */
+/**
+ * The PostgreSQL channel the relays LISTEN on: a writer outside an API process
+ * (an operator's SQL, a tool) that appends outbox rows may NOTIFY it to have
+ * them published at once rather than at the next poll.
+ */
 export const OUTBOX_CHANNEL = 'orders_outbox';
 
 const FNV_OFFSET_BASIS = 0x811c9dc5;
@@ -26,22 +30,19 @@ export function outboxSlotOf(orderUid: string): number {
 
 /**
  * Records `event` in the outbox inside the caller's transaction, so the event
- * exists exactly when the write it describes commits, and notifies the relays
- * (PostgreSQL delivers the notification at commit, and drops it on rollback).
- * Throws EventEncodeError, failing the write, rather than store an event
- * consumers could not read. The row keeps the traceparent of the span that
- * wrote it (the request's), which the relay carries on to the record.
+ * exists exactly when the write it describes commits. Throws EventEncodeError,
+ * failing the write, rather than store an event consumers could not read. The
+ * row keeps the traceparent of the span that wrote it (the request's), which
+ * the relay carries on to the record. It does not NOTIFY (see
+ * OutboxAppendSignal): the writer wakes its own relay once the transaction
+ * committed.
  */
 export async function appendToOutbox(trx: Knex.Transaction, event: OrderEvent): Promise<void> {
   const payload = event.type === 'order.upserted' ? serializeOrderUpsert(event) : serializeOrderEvent(event);
   await trx.raw(
-    `with appended as (
-       insert into outbox (slot, order_uid, version, event_type, payload, request_id, traceparent)
-       values (?, ?, ?, ?, ?, ?, ?)
-       returning slot
-     )
-     select pg_notify(?, slot::text) from appended`,
-    [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, activeTraceparent(), OUTBOX_CHANNEL],
+    `insert into outbox (slot, order_uid, version, event_type, payload, request_id, traceparent)
+     values (?, ?, ?, ?, ?, ?, ?)`,
+    [outboxSlotOf(event.order_uid), event.order_uid, event.version, event.type, payload, event.request_id, activeTraceparent()],
   );
 }
 

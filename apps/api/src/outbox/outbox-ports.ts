@@ -1,7 +1,8 @@
 /**
  * The ports the outbox relay composes: where the rows wait (OutboxStore), how
  * it learns that rows arrived (OutboxNotifications) and where they go
- * (OutboxPublisher). The relay owns them; adapters implement them.
+ * (OutboxPublisher), and the one it offers writers (OutboxAppendSignal). The
+ * relay owns them; adapters implement them.
  */
 
 /** One outbox row as the relay publishes it. */
@@ -64,6 +65,22 @@ export interface OutboxNotifications {
   start(wake: () => void): Promise<void>;
   /** Stops listening and polling; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/**
+ * How a writer tells the relay of its own process that it committed outbox
+ * rows, so they are published at once. Writers do not NOTIFY: PostgreSQL
+ * serialises the commits of notifying transactions cluster-wide (each holds a
+ * lock from its NOTIFY until its commit is flushed, so no two share a WAL
+ * flush), which measured as most of the write path's wait. Every API replica
+ * runs a relay, and any relay publishes any slot, so the writer's own relay is
+ * enough: if another relay holds the row's slot, that relay's claim loop takes
+ * the row before it stops. Rows of writers outside an API process wait for a
+ * NOTIFY of theirs or for the poll.
+ */
+export interface OutboxAppendSignal {
+  /** Called after a transaction that appended outbox rows committed. */
+  appended(): void;
 }
 
 /** The logger methods the outbox parts use; a winston logger fits. */

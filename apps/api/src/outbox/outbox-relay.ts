@@ -4,7 +4,7 @@ import type { ExponentialBackoff, IBackoff } from 'cockatiel';
 import { errorFields } from '@order-service/runtime';
 import { outboxBackoff } from './outbox-backoff.js';
 import { OutboxDrainTimeout } from './outbox-errors.js';
-import type { OutboxLog, OutboxNotifications, OutboxPublisher, OutboxStore } from './outbox-ports.js';
+import type { OutboxAppendSignal, OutboxLog, OutboxNotifications, OutboxPublisher, OutboxStore } from './outbox-ports.js';
 
 export interface OutboxRelayOptions {
   /** Most rows claimed and published in one Kafka send. */
@@ -18,6 +18,12 @@ export interface OutboxRelayOptions {
   concurrency?: number;
   /** Longest pause between attempts while publishing fails. */
   maxBackoffMs: number;
+  /**
+   * How long a claim waits for more rows unless the batch before it was full:
+   * a batch costs a transaction and a produce request whatever it holds.
+   * Default 0 (claim at once).
+   */
+  lingerMs?: number;
 }
 
 export interface OutboxRelayDeps {
@@ -54,15 +60,18 @@ const DRAIN_CHECK_INTERVAL_MS = 25;
  * crash between the acknowledgement and the commit publishes the batch again;
  * consumers drop what they already applied by version.
  *
- * Notifications, the poll and retries only mark the outbox dirty and start a
+ * This process's writes (OutboxAppendSignal), notifications, the poll and
+ * retries only mark the outbox dirty and start a
  * claim loop while fewer than `concurrency` run; each loop runs until it finds
- * no unclaimed slot with rows. Loops of one relay share slots the way relays
+ * no unclaimed slot with rows, waiting `lingerMs` before each claim unless the
+ * batch before it was full. Loops of one relay share slots the way relays
  * of several replicas do (a slot is held by one transaction at a time), so
  * every order's events still leave in version order. While attempts fail, the
  * relay waits with backoff before the next one.
  */
-export class OutboxRelay {
+export class OutboxRelay implements OutboxAppendSignal {
   private readonly concurrency: number;
+  private readonly lingerMs: number;
   private readonly backoff: ExponentialBackoff<number>;
   private state: RelayState = 'new';
   private stopping: Promise<void> | undefined;
@@ -77,6 +86,7 @@ export class OutboxRelay {
 
   constructor(private readonly deps: OutboxRelayDeps) {
     this.concurrency = Math.max(1, deps.options.concurrency ?? 1);
+    this.lingerMs = Math.max(0, deps.options.lingerMs ?? 0);
     this.backoff = outboxBackoff(deps.options.maxBackoffMs);
   }
 
@@ -115,6 +125,10 @@ export class OutboxRelay {
     }
   }
 
+  appended(): void {
+    this.wake();
+  }
+
   stats(): OutboxRelayStats {
     return {
       published: this.published,
@@ -140,8 +154,13 @@ export class OutboxRelay {
     while (this.dirty && this.state === 'running') {
       this.dirty = false;
       try {
-        while (this.state === 'running' && (await this.publishNextBatch())) {
-          // The next slot with rows, until none has any.
+        // The next slot with rows, until none has any; after a batch that was not full, rows get lingerMs to gather.
+        let claimed: number | undefined = 0;
+        while (this.state === 'running') {
+          if (this.lingerMs > 0 && claimed < this.deps.options.batchSize) await sleep(this.lingerMs);
+          if (this.state !== 'running') break;
+          claimed = await this.publishNextBatch();
+          if (claimed === undefined) break;
         }
       } catch (error) {
         this.attemptFailed(error);
@@ -151,19 +170,18 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes the oldest rows of every unclaimed slot that has some; false when none has. */
-  private async publishNextBatch(): Promise<boolean> {
+  /** Publishes the oldest rows of every unclaimed slot that has some; how many, or undefined when no slot has any. */
+  private async publishNextBatch(): Promise<number | undefined> {
     // Nothing to publish needs no producer: an idle relay must not report Kafka trouble as failed attempts.
-    if (!this.deps.publisher.connected && !(await this.deps.store.hasRows())) return false;
+    if (!this.deps.publisher.connected && !(await this.deps.store.hasRows())) return undefined;
     let latencyMs = 0;
     const count = await this.deps.store.publishOldest(this.deps.options.batchSize, async (rows) => {
       const started = performance.now();
       await this.deps.publisher.publish(rows);
       latencyMs = performance.now() - started;
     });
-    if (count === undefined) return false;
-    if (count > 0) this.recordPublished(latencyMs, count);
-    return true;
+    if (count !== undefined && count > 0) this.recordPublished(latencyMs, count);
+    return count;
   }
 
   private recordPublished(latencyMs: number, count: number): void {

@@ -4,6 +4,7 @@
  * reach, and that idempotency keys are each subject's own.
  */
 import { readFileSync } from 'node:fs';
+import { Agent, get as httpGet } from 'node:http';
 import { expect } from 'chai';
 import { base64url, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { CUSTOMER_SCOPES, DEV_ISSUER, serveIssuer, TokenIssuer } from '@order-service/dev-issuer';
@@ -103,6 +104,42 @@ describe('access control (real PostgreSQL, Kafka and a JWKS on loopback)', funct
       const basic = await call(api.url, 'GET', `/orders/${orderUid}`, { token: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } });
       expect(basic.status).to.equal(401);
       expect(challenge(basic)).to.include('error="invalid_token"');
+    });
+
+    it('judges each request on a keep-alive connection by its own token, and a remembered token no longer once it expires', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const get = (token: string | undefined) =>
+        new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+          const req = httpGet(`${api.url}/orders/${orderUid}`, { agent, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+          });
+          req.on('error', reject);
+        });
+      try {
+        const stranger = await issuer.token({ subject: 'customer:stranger', customerId: 'stranger', scopes: CUSTOMER_SCOPES });
+        const shortLived = await issuer.token({ ttlSeconds: 2 });
+        const answers = [
+          await get(issuer.staffToken),
+          await get(stranger),
+          await get(undefined),
+          await get(`${issuer.staffToken.slice(0, -4)}AAAA`),
+          await get(issuer.staffToken),
+          await get(shortLived),
+          await get(shortLived),
+        ];
+        expect(answers.map((a) => a.status)).to.deep.equal([200, 404, 401, 401, 200, 200, 200]);
+        expect(
+          answers.slice(1).every((a) => a.reused),
+          'every request after the first on the same connection',
+        ).to.equal(true);
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        const late = await get(shortLived);
+        expect(late.reused).to.equal(true);
+        expect(late.status, 'the expired token, repeated on its connection').to.equal(401);
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('picks up a rotated key without a restart, fetching the key set at most once per cooldown', async () => {

@@ -56,6 +56,39 @@ describe('orders repository under concurrent writers (real PostgreSQL)', () => {
     expect(await repository.getDocument(randomUUID())).to.equal(null);
   });
 
+  it('answers reads made together (one statement for the batch) each with its own order, and null for one that is absent', async () => {
+    const orders = Array.from({ length: 5 }, (_, i) =>
+      canonicalOrder({
+        ...anOrder()
+          .withItems(i + 1)
+          .build(),
+        order_uid: randomUUID(),
+      }),
+    );
+    for (const order of orders) await repository.create(order, context);
+    const absent = randomUUID();
+    const uids = [...orders.map((order) => order.order_uid), absent, orders[0]!.order_uid];
+    const documents = await Promise.all(uids.map((orderUid) => repository.getDocument(orderUid)));
+    expect(documents.map((document) => document?.json ?? null)).to.deep.equal([...orders.map(orderDocumentText), null, orderDocumentText(orders[0]!)]);
+  });
+
+  it("tells this process's relay after every committed write, and not after one that failed", async () => {
+    let told = 0;
+    const signalled = new KnexOrderRepository(database.db, orderEvents, { appended: () => void (told += 1) });
+    const order = canonicalOrder({ ...anOrder().withItems(2).build(), order_uid: randomUUID() });
+    await signalled.create(order, context);
+    expect(told, 'after the create').to.equal(1);
+    await expect(signalled.create(order, context)).to.be.rejected;
+    expect(told, 'not after a create that found the uid taken').to.equal(1);
+    await signalled.replace(order, 'any', context);
+    expect(told, 'after the replace').to.equal(2);
+    await signalled.delete(order.order_uid, undefined, context);
+    expect(told, 'after the delete').to.equal(3);
+    await expect(signalled.delete(order.order_uid, undefined, context)).to.be.rejected;
+    expect(told, 'not after a delete of an absent order').to.equal(3);
+    expect(await database.db('outbox').where({ order_uid: order.order_uid }).pluck('version')).to.have.members([1, 2, 3]);
+  });
+
   const writesOfAnAbsentOrder: Array<[string, (order: Order) => Promise<{ version: number }>]> = [
     ['create (POST)', (order) => repository.create(order, context)],
     ['replace (PUT)', async (order) => (await repository.replace(order, undefined, context)).stored],

@@ -4,7 +4,7 @@ import { decodeOrderEvent, type OrderEvent } from '@order-service/contracts';
 import { createDatabase } from '@order-service/postgres';
 import { DependencyStateLog } from '@order-service/runtime';
 import { createKafka, reliableProducerConfig, type KafkaJS } from '@order-service/kafka';
-import { appendToOutbox } from '../../src/outbox/knex-outbox.js';
+import { appendToOutbox, OUTBOX_CHANNEL } from '../../src/outbox/knex-outbox.js';
 import { KafkaOutboxPublisher } from '../../src/outbox/kafka-outbox-publisher.js';
 import { KnexOutboxStore } from '../../src/outbox/knex-outbox-store.js';
 import type { OutboxPublisher } from '../../src/outbox/outbox-ports.js';
@@ -133,6 +133,8 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     const byKey = tail.byKey(prefix);
     expect([...byKey.keys()]).to.have.members(orders);
     for (const records of byKey.values()) expect(records.map((r) => r.version)).to.deep.equal([1, 2, 3, 4]);
+    // The outbox is empty once the batch committed; the relay says it recovered when its next claim finds nothing.
+    await waitFor('the relay reports it recovered', () => !recovering.stats().failing);
     expect(recovering.stats()).to.include({ published: 12, failing: false });
     expect(log.at('warn')).to.have.length(1);
     expect(log.at('info').filter((e) => /recovered/.test(e.message))).to.have.length(1);
@@ -200,10 +202,34 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect(latencies.every((l) => l.latencyMs > 0)).to.equal(true);
   });
 
-  it('wakes on NOTIFY: with a one-minute poll, an appended event is published within a second', async () => {
+  it('wakes when a writer of its process says it appended: with a one-minute poll, the event is published within a second', async () => {
+    const publisher = relay({ pollIntervalMs: 60_000 });
+    await publisher.start();
+    await appendEvents(db, [anUpsert(uniqueName('appended'), 1)]);
+    publisher.appended();
+    const tookMs = await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
+    expect(tookMs).to.be.below(1_000);
+    expect(publisher.stats().published).to.equal(1);
+  });
+
+  it('gathers the rows written while it lingers into one batch', async () => {
+    const sends: number[] = [];
+    const publisher = relay({ pollIntervalMs: 60_000, lingerMs: 2_000, onPublished: (_latencyMs, count) => void sends.push(count) });
+    await publisher.start();
+    const uids = [1, 2, 3, 4, 5].map((i) => uniqueName(`linger-${i}`));
+    for (const uid of uids) {
+      await appendEvents(db, [anUpsert(uid, 1)]);
+      publisher.appended();
+    }
+    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    expect(sends, 'one send for the five rows').to.deep.equal([5]);
+  });
+
+  it('wakes on NOTIFY from a writer outside the API: with a one-minute poll, an appended event is published within a second', async () => {
     const publisher = relay({ pollIntervalMs: 60_000 });
     await publisher.start();
     await appendEvents(db, [anUpsert(uniqueName('notify'), 1)]);
+    await db.raw(`notify ${OUTBOX_CHANNEL}`);
     const tookMs = await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(tookMs).to.be.below(1_000);
     expect(publisher.stats().published).to.equal(1);
@@ -222,6 +248,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     await waitFor('the listener is back', () => publisher.stats().listening);
 
     await appendEvents(db, [anUpsert(uniqueName('relisten'), 1)]);
+    await db.raw(`notify ${OUTBOX_CHANNEL}`);
     await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(log.at('warn').map((e) => e.message)).to.have.length(1);
     expect(log.at('info').map((e) => e.message)).to.include('outbox LISTEN connection is back');
@@ -283,12 +310,15 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       const [first, second] = relayPools.map((relayDb) => relay({ relayDb, batchSize: 50, concurrency }));
       await Promise.all([first?.start(), second?.start()]);
 
-      // Each order's versions are written one after the other (as the order's row lock makes them), all orders at once.
+      // Each order's versions are written one after the other (as the order's row lock makes them), all orders at once;
+      // half the orders are written by the first relay's replica and half by the second's, each waking its own relay.
       await Promise.all(
         orders.map(async (uid, index) => {
+          const own = index % 2 === 0 ? first : second;
           for (let version = 1; version <= versions; version += 1) {
             const event = version === versions && index % 2 === 0 ? aDelete(uid, version) : anUpsert(uid, version);
             await writers.transaction((trx) => appendToOutbox(trx, event));
+            own?.appended();
           }
         }),
       );

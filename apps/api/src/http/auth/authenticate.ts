@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { scopes, type Principal } from '../../use-cases/principal.js';
 import { HttpProblem, problemTypes } from '../problem.js';
-import type { BearerTokenVerifier } from './bearer-token-verifier.js';
+import type { BearerTokenVerifier, VerifiedToken } from './bearer-token-verifier.js';
 
 /** What the edge learnt about the request's credentials, kept in `res.locals.auth`. */
 export type Authentication = { kind: 'principal'; principal: Principal } | { kind: 'none' } | { kind: 'invalid'; reason: string };
@@ -45,17 +45,40 @@ export function insufficientScope(scope: string): HttpProblem {
   );
 }
 
+/** The last token a connection presented, as its Authorization header, with what it resolved to. */
+interface ConnectionToken {
+  readonly header: string;
+  readonly expiresAtMs: number;
+  readonly auth: Authentication & { kind: 'principal' };
+}
+
 /**
  * Resolves who is asking from the Authorization header into `res.locals.auth`,
  * refusing nothing yet: the rate limiter that follows counts requests without
  * a valid token by address. A token verified earlier is resolved without a
- * promise (most requests of a client reuse its token).
+ * promise (most requests of a client reuse its token), and the last valid
+ * token of each connection is remembered with it until the token expires: a
+ * request repeating its connection's header costs one string comparison (no
+ * parsing, no lookup keyed by the whole token). Another header on the same
+ * connection (a load balancer's, carrying many clients) is resolved afresh.
  */
 export function authenticate(verifier: BearerTokenVerifier): RequestHandler {
+  const lastOnConnection = new WeakMap<object, ConnectionToken>();
+  const remember = (socket: object, header: string, { principal, expiresAtMs }: VerifiedToken): Authentication => {
+    const auth = { kind: 'principal', principal } as const;
+    lastOnConnection.set(socket, { header, expiresAtMs, auth });
+    return auth;
+  };
   return (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) {
       res.locals.auth = { kind: 'none' } satisfies Authentication;
+      next();
+      return;
+    }
+    const last = lastOnConnection.get(req.socket);
+    if (last !== undefined && last.header === header && Date.now() < last.expiresAtMs) {
+      res.locals.auth = last.auth;
       next();
       return;
     }
@@ -67,14 +90,14 @@ export function authenticate(verifier: BearerTokenVerifier): RequestHandler {
     }
     const cached = verifier.cached(token);
     if (cached !== undefined) {
-      res.locals.auth = { kind: 'principal', principal: cached } satisfies Authentication;
+      res.locals.auth = remember(req.socket, header, cached);
       next();
       return;
     }
     verifier.verify(token).then((verification) => {
-      res.locals.auth = (
-        verification.ok ? { kind: 'principal', principal: verification.principal } : { kind: 'invalid', reason: verification.reason }
-      ) satisfies Authentication;
+      res.locals.auth = verification.ok
+        ? remember(req.socket, header, verification)
+        : ({ kind: 'invalid', reason: verification.reason } satisfies Authentication);
       next();
     }, next);
   };

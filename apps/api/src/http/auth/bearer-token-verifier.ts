@@ -13,8 +13,14 @@ export interface BearerTokenVerifierOptions {
   cacheMaxEntries: number;
 }
 
+/** A token that passed verification: who it names, and until when it may be taken at its word (its `exp`). */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  readonly expiresAtMs: number;
+}
+
 /** The outcome of verifying a token: its principal, or why it is refused (the text goes to `error_description`). */
-export type Verification = { ok: true; principal: Principal } | { ok: false; reason: string };
+export type Verification = ({ ok: true } & VerifiedToken) | { ok: false; reason: string };
 
 /** `AUTH.KEY_SET_UNAVAILABLE`: the issuer's keys could not be fetched; not the token's fault, so the client may retry. */
 export class KeySetUnavailable extends ServiceError {
@@ -45,21 +51,21 @@ function principalOf(payload: JWTPayload): Principal | string {
  */
 export class BearerTokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
-  private readonly verified: LRUCache<string, Principal>;
+  private readonly verified: LRUCache<string, VerifiedToken>;
 
   constructor(private readonly options: BearerTokenVerifierOptions) {
     this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs, timeoutDuration: 5_000 });
-    this.verified = new LRUCache<string, Principal>({ max: options.cacheMaxEntries });
+    this.verified = new LRUCache<string, VerifiedToken>({ max: options.cacheMaxEntries });
   }
 
-  /** The principal of a token verified earlier and not yet expired; undefined when it must be verified. */
-  cached(token: string): Principal | undefined {
+  /** A token verified earlier and not yet expired; undefined when it must be verified. */
+  cached(token: string): VerifiedToken | undefined {
     return this.verified.get(token);
   }
 
   async verify(token: string): Promise<Verification> {
     const cached = this.verified.get(token);
-    if (cached) return { ok: true, principal: cached };
+    if (cached) return { ok: true, ...cached };
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, { issuer: this.options.issuer, audience: this.options.audience, algorithms: ALGORITHMS }));
@@ -71,9 +77,10 @@ export class BearerTokenVerifier {
     const principal = principalOf(payload);
     if (typeof principal === 'string') return { ok: false, reason: principal };
     if (payload.exp === undefined) return { ok: false, reason: 'the token has no expiry' };
-    const ttl = payload.exp * 1000 - Date.now();
-    if (ttl > 0) this.verified.set(token, principal, { ttl });
-    return { ok: true, principal };
+    const expiresAtMs = payload.exp * 1000;
+    const ttl = expiresAtMs - Date.now();
+    if (ttl > 0) this.verified.set(token, { principal, expiresAtMs }, { ttl });
+    return { ok: true, principal, expiresAtMs };
   }
 }
 

@@ -217,7 +217,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
 }
 
 /** The API of `variant` under `--cpu-prof`, loaded for a few seconds, then stopped so that it writes its profile. */
-async function profileApi(context: BenchContext, variant: ApiVariant, paths: readonly string[]) {
+export async function profileApi(context: BenchContext, variant: ApiVariant, paths: readonly string[]) {
   const dir = join(context.profileDir, variant.name);
   const api = await startApi(context.children, context.stack, { ...variant, name: `${variant.name}-profiled`, cpuProfileDir: dir });
   try {

@@ -5,7 +5,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { LOAD_CORES, SERVER_CORES } from '../support/child-processes.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
 import { cpuPerOperation, describeCpuPerOperation } from '../support/cpu-per-operation.js';
-import { cpuBetween, describeCpu, snapshotCpu, type CpuUsage } from '../support/cpu-usage.js';
+import { cpuBetween, describeCpu, processTicks, snapshotCpu, TICKS_PER_SECOND, type CpuUsage } from '../support/cpu-usage.js';
 import { interleave, medianRatio } from '../support/interleave.js';
 import { progress } from '../support/progress-log.js';
 import { deleteKeys } from '../support/redis-connection.js';
@@ -29,6 +29,13 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** The usage with the worker processes' CPU time (clock ticks per pid) as one more process. */
+function withWorkers(usage: CpuUsage, name: string, ticks: ReadonlyMap<number, number>): CpuUsage {
+  if (ticks.size === 0 || usage.seconds <= 0) return usage;
+  const used = [...ticks.values()].reduce((sum, value) => sum + value, 0);
+  return { ...usage, processes: new Map([...usage.processes, [name, used / TICKS_PER_SECOND / usage.seconds]]) };
+}
+
 /** Runs one child to its end on the servers' core and returns the JSON line whose `msg` is `finishedMessage`. */
 async function runToSummary(
   context: BenchContext,
@@ -38,12 +45,20 @@ async function runToSummary(
   const startedAt = performance.now();
   const child = context.children.start({ name: spec.name, command: process.execPath, args: spec.args, env: spec.env, cores: spec.cores ?? SERVER_CORES });
   const watch = new Map([[spec.name, child.pid]]);
-  // The stack's servers and the child's own children (the worker processes of `--workers N`).
-  const groups = (): ReadonlyMap<string, readonly number[]> => new Map([...context.stackProcesses(), [`${spec.name}-workers`, childrenOf(child.pid)]]);
-  const before = snapshotCpu(watch, groups);
+  const before = snapshotCpu(watch, context.stackProcesses);
   let after = before;
+  // The child's own children (the worker processes of `--workers N`) start after it and end
+  // before it: each counts in full, as its CPU time last seen.
+  const workerTicks = new Map<number, number>();
+  const sample = (): void => {
+    after = snapshotCpu(watch, context.stackProcesses);
+    for (const pid of childrenOf(child.pid)) {
+      const ticks = processTicks(pid);
+      if (ticks !== undefined) workerTicks.set(pid, ticks);
+    }
+  };
   // Sample while it runs: /proc/<pid>/stat is gone once it has exited.
-  const sampler = setInterval(() => (after = snapshotCpu(watch, groups)), 100);
+  const sampler = setInterval(sample, 100);
   const code = await child.exited.finally(() => clearInterval(sampler));
   const wallSeconds = (performance.now() - startedAt) / 1000;
   if (code !== 0) throw new Error(`${spec.name} exited with ${String(code)}:\n${child.tail()}`);
@@ -54,7 +69,7 @@ async function runToSummary(
     eventsPerSecond: Number(summary.events_per_second),
     seconds: Number(summary.seconds),
     wallSeconds,
-    cpu: cpuBetween(before, after),
+    cpu: withWorkers(cpuBetween(before, after), `${spec.name}-workers`, workerTicks),
   };
 }
 

@@ -204,7 +204,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
         results.pgbench.map((run) => `${formatNumber(run.tps)} tps, latency average ${run.latencyAverageMs} ms`),
       ),
       notes: [
-        "Both caches are off (CACHE_BACKEND=lru with CACHE_LRU_MAX_BYTES=1), so every read runs the repository's one-statement read, in which PostgreSQL builds the order's document as JSON text (ORDER_DOCUMENT_SELECT of apps/api/src/adapters/order-rows.ts), and the API sends that text on as it comes. pgbench runs the same statement, prepared, for a random seeded uid:",
+        "Both caches are off (CACHE_BACKEND=lru with CACHE_LRU_MAX_BYTES=1), so every read runs the repository's document read, in which PostgreSQL builds the order's document as JSON text (ORDER_DOCUMENT_SELECT of apps/api/src/adapters/order-rows.ts), and the API sends that text on as it comes. The misses that arrive in one turn of the API's event loop share one statement (`where o.order_uid = any($1)`, apps/api/src/adapters/batched-reads.ts), so at c=16 a statement usually carries several reads. pgbench runs the document read, prepared, one uid per transaction:",
         `\`${results.pgbench[0]?.commandLine ?? 'pgbench'}\` with this script:`,
         scriptForReport(readScript),
         `CPU: ${describeCpuPerOperation(cpu.postgres)}.`,
@@ -217,7 +217,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
 }
 
 /** The API of `variant` under `--cpu-prof`, loaded for a few seconds, then stopped so that it writes its profile. */
-async function profileApi(context: BenchContext, variant: ApiVariant, paths: readonly string[]) {
+export async function profileApi(context: BenchContext, variant: ApiVariant, paths: readonly string[]) {
   const dir = join(context.profileDir, variant.name);
   const api = await startApi(context.children, context.stack, { ...variant, name: `${variant.name}-profiled`, cpuProfileDir: dir });
   try {

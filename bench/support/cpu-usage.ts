@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** Clock ticks per second of /proc (USER_HZ), 100 on every Linux this runs on. */
-const TICKS_PER_SECOND = 100;
+/** Clock ticks of /proc/<pid>/stat per second (USER_HZ). */
+export const TICKS_PER_SECOND = 100;
 
 interface CoreTicks {
   busy: number;

@@ -76,11 +76,11 @@ describe('the operations view of the web page, driven in Chromium (real API, pro
   const chart = (id: string) => page.locator(`#operations figure[data-chart="${id}"]`);
   const latest = async (id: string): Promise<number> => Number(await chart(id).getAttribute('data-latest'));
 
-  it('shows a staff token charts of outbox, staleness, lag, hit ratio, requests, p99 and dead letters that move while orders are written', async () => {
+  it('shows a staff token charts of outbox, staleness (overall and per partition), lag, hit ratio, requests, p99 and dead letters that move while orders are written', async () => {
     await signIn('staff');
     await page.locator('#operations').waitFor({ state: 'visible' });
     const ids = await page.locator('#operations figure[data-chart]').evaluateAll((figures) => figures.map((f) => f.getAttribute('data-chart')));
-    expect(ids).to.deep.equal(['outbox-backlog', 'outbox-age', 'staleness', 'lag', 'hit-ratio', 'request-rate', 'p99', 'dead-letters']);
+    expect(ids).to.deep.equal(['outbox-backlog', 'outbox-age', 'staleness', 'staleness-partition', 'lag', 'hit-ratio', 'request-rate', 'p99', 'dead-letters']);
     const pointsBefore = Number(await chart('request-rate').getAttribute('data-points'));
 
     // Orders written and read through the API: requests, reads per tier and the projector's partitions show up.
@@ -99,6 +99,9 @@ describe('the operations view of the web page, driven in Chromium (real API, pro
     });
     await writing;
     await page.waitForFunction(`document.querySelectorAll('figure[data-chart="lag"] path[data-series]').length > 0`, undefined, { timeout: 45_000 });
+    await page.waitForFunction(`document.querySelectorAll('figure[data-chart="staleness-partition"] path[data-series]').length > 0`, undefined, {
+      timeout: 45_000,
+    });
     mkdirSync(RESULTS_DIR, { recursive: true });
     await page.locator('#operations').screenshot({ path: `${RESULTS_DIR}operations-view.png` });
 
@@ -106,6 +109,14 @@ describe('the operations view of the web page, driven in Chromium (real API, pro
     expect(await latest('request-rate')).to.be.greaterThan(0);
     expect(await chart('request-rate').locator('path.chart-line').getAttribute('d')).to.match(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/);
     expect(await chart('hit-ratio').locator('path[data-series]').count()).to.be.greaterThan(0);
+    // A line per partition the projector applied events from, named p<partition>; the events were written seconds ago.
+    const partitions = await chart('staleness-partition')
+      .locator('path[data-series]')
+      .evaluateAll((paths) => paths.map((p) => p.getAttribute('data-series')));
+    for (const name of partitions) expect(name).to.match(/^p\d+$/);
+    expect(await latest('staleness-partition'))
+      .to.be.at.least(0)
+      .and.below(120);
     expect(await chart('dead-letters').getAttribute('data-latest')).to.equal('0');
     expect(await page.locator('#operations-message').textContent()).to.equal('');
   });

@@ -517,6 +517,12 @@ const CHARTS = [
     series: (p) => ({ staleness: p.stalenessSeconds, 'event age': p.eventAgeSeconds }),
     format: number(2),
   },
+  {
+    id: 'staleness-partition',
+    title: 'Staleness per partition (s)',
+    series: (p) => scaled(p.stalenessByPartition, 1, 'p'),
+    format: number(1),
+  },
   { id: 'lag', title: 'Consumer lag per partition', series: (p) => scaled(p.lagByPartition, 1, 'p'), format: number(0) },
   { id: 'hit-ratio', title: 'Cache hit ratio per tier (%)', series: (p) => scaled(p.hitRatioByTier, 100), format: number(0) },
   { id: 'request-rate', title: 'Requests per second', series: (p) => ({ requests: p.requestsPerSecond }), format: number(1) },

@@ -4,6 +4,8 @@ export { deadLetterTopicSpec, ensureTopics, ordersTopicSpec, SINGLE_BROKER_SETTI
 export type { TopicSpec } from './topics.js';
 export { headerText } from './headers.js';
 export { readOrderBatch } from './order-batch.js';
+export { PartitionRangeReader } from './partition-range-reader.js';
+export type { PartitionRange, PartitionRangeReaderOptions, RangeBatch } from './partition-range-reader.js';
 export type { DeadLetter, DeadLetterSource, OrderBatch } from './order-batch.js';
 export {
   DEFAULT_PARTITIONS,

@@ -36,6 +36,14 @@ export function isConnectivityError(message: string, extra: unknown): boolean {
   return CONNECTIVITY_ERROR.test(message) || facility === 'FAIL' || facility === 'BROKERFAIL';
 }
 
+/** Where a client's error and warning lines go: connectivity errors to `connectivity` when given, the rest to the log. */
+export function routeClientLog(logger: KafkaLogSink, connectivity?: KafkaConnectivity): (level: 'error' | 'warn', message: string, extra: unknown) => void {
+  return (level, message, extra) => {
+    if (connectivity && isConnectivityError(message, extra)) connectivity.down(message);
+    else logger[level](message, { kafka: extra });
+  };
+}
+
 /**
  * Builds the client every producer, consumer and admin of the project comes
  * from, with librdkafka's log routed into the process logger.
@@ -45,10 +53,7 @@ export function isConnectivityError(message: string, extra: unknown): boolean {
  * within a second of accepting connections, not up to ten.
  */
 export function createKafka({ brokers, clientId, logger, connectivity }: KafkaClientOptions): KafkaJS.Kafka {
-  const route = (level: 'error' | 'warn', message: string, extra: unknown): void => {
-    if (connectivity && isConnectivityError(message, extra)) connectivity.down(message);
-    else logger[level](message, { kafka: extra });
-  };
+  const route = routeClientLog(logger, connectivity);
   const sink: KafkaJS.Logger = {
     error: (message, extra) => route('error', message, extra),
     warn: (message, extra) => route('warn', message, extra),

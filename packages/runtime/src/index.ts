@@ -12,7 +12,7 @@ export { runService } from './run-service.js';
 export type { ServiceConfig, ServiceDefinition } from './run-service.js';
 export { DependencyStateLog } from './dependency-state-log.js';
 export type { DependencyStateLogOptions, StateLogSink } from './dependency-state-log.js';
-export { startTracing, tracingConfigSchema, tracingRequested, tracingStarted } from './tracing.js';
+export { httpEdgeSampling, startTracing, tracingConfigSchema, tracingRequested, tracingStarted } from './tracing.js';
 export { traceHttpRequests } from './http-tracing.js';
 export type { RunningTracing, TracingConfig } from './tracing.js';
 export { activeTraceFields, activeTraceparent } from './trace-context.js';

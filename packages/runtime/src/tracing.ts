@@ -6,6 +6,7 @@
  * and the logger's trace fields go to @opentelemetry/api's no-op tracer.
  */
 import type convict from 'convict';
+import { edgeSamplingOf, honouringEdgeDecision, SDK_DECIDES, type EdgeSampling } from './edge-sampling.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -80,10 +81,16 @@ export function tracingRequested(config: TracingConfig): boolean {
 }
 
 let started = false;
+let edgeSampling: EdgeSampling = SDK_DECIDES;
 
 /** Whether this process started the SDK: the apps install their own span-making parts only then. */
 export function tracingStarted(): boolean {
   return started;
+}
+
+/** How the HTTP edge samples the requests that arrive without a trace, under the sampler the SDK started with. */
+export function httpEdgeSampling(): EdgeSampling {
+  return edgeSampling;
 }
 
 /** A started SDK: flushes the spans still buffered and stops. */
@@ -113,18 +120,19 @@ export async function startTracing(config: TracingConfig, service: string, logge
     always_off: () => new sdkTrace.AlwaysOffSampler(),
     traceidratio: () => new sdkTrace.TraceIdRatioBasedSampler(ratio),
   };
-  const sampler = config.sampler.startsWith('parentbased_')
+  const configured = config.sampler.startsWith('parentbased_')
     ? new sdkTrace.ParentBasedSampler({ root: root[config.sampler.slice('parentbased_'.length) as keyof typeof root]() })
     : root[config.sampler as keyof typeof root]();
   const sdk = startNodeSdk({
     resourceAttributes: { 'service.name': config.serviceName || service },
-    sampler,
+    sampler: honouringEdgeDecision(configured),
     spanProcessors: [new sdkTrace.BatchSpanProcessor({ exporter })],
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [new PgInstrumentation({ requireParentSpan: true }), new RedisInstrumentation({ requireParentSpan: true })],
   });
   started = true;
+  edgeSampling = edgeSamplingOf(config.sampler, ratio);
   logger.info('tracing started', {
     exporter: config.exporter || 'otlp',
     protocol: config.protocol,

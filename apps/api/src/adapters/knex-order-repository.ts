@@ -13,6 +13,7 @@ import type {
   WriteContext,
   WriteEvents,
 } from '../use-cases/order-repository.js';
+import { BatchedReads } from './batched-reads.js';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from './create-order-statement.js';
 import { isSerializationFailure, translateDatabaseError } from './database-errors.js';
 import {
@@ -34,6 +35,8 @@ import {
  * for a relay's poll.
  */
 export class KnexOrderRepository implements OrderRepository {
+  private readonly documents = new BatchedReads<StoredDocument>((orderUids) => this.readDocuments(orderUids));
+
   constructor(
     private readonly db: Knex,
     private readonly events: WriteEvents,
@@ -131,10 +134,15 @@ export class KnexOrderRepository implements OrderRepository {
     }
   }
 
+  /** Concurrent reads (the cache misses of one turn of the event loop) share one statement. */
   async getDocument(orderUid: string): Promise<StoredDocument | null> {
+    return this.documents.read(orderUid);
+  }
+
+  private async readDocuments(orderUids: readonly string[]): Promise<Map<string, StoredDocument>> {
     try {
-      const row = (await runNamed<OrderDocumentRow>(this.db, READ_ORDER_DOCUMENT, [orderUid]))[0];
-      return row ? { json: row.document, version: row.version, updatedAt: row.updated_at } : null;
+      const rows = await runNamed<OrderDocumentRow>(this.db, READ_ORDER_DOCUMENTS, [orderUids]);
+      return new Map(rows.map((row) => [row.order_uid, { json: row.document, version: row.version, updatedAt: row.updated_at }]));
     } catch (error) {
       throw translateDatabaseError(error);
     }
@@ -222,8 +230,7 @@ class ConcurrentCreate extends Error {}
 
 /** The reads (the document behind every cache miss, the order a write checks) and the create: the statements worth planning once per connection. */
 const READ_ORDER = namedStatement('order-service/read-order', `select ${ORDER_COLUMNS} from orders o where o.order_uid = ?`);
-export const READ_ORDER_DOCUMENT_SQL = `${ORDER_DOCUMENT_SELECT} where o.order_uid = ?`;
-const READ_ORDER_DOCUMENT = namedStatement('order-service/read-order-document', READ_ORDER_DOCUMENT_SQL);
+const READ_ORDER_DOCUMENTS = namedStatement('order-service/read-order-documents', `${ORDER_DOCUMENT_SELECT} where o.order_uid = any(?::text[])`);
 const CREATE_ORDER = namedStatement('order-service/create-order', CREATE_ORDER_SQL);
 
 /** A write that lost a serialization race runs again at once, three times in all, before the failure reaches the caller. */

@@ -25,7 +25,7 @@ function canonicalTime(column: string): string {
 }
 
 /**
- * The read of an order's document as JSON text (add the WHERE), built by PostgreSQL
+ * The read of orders' documents as JSON text (add the WHERE), built by PostgreSQL
  * with the keys in canonicalOrder's order, compact like JSON.stringify
  * (row_to_json, never json_build_object or json_agg, which add spaces), so the
  * text is what the other tiers serve and a read sends it on as it comes,
@@ -35,7 +35,7 @@ function canonicalTime(column: string): string {
  * below 1e-6), where only the spelling differs.
  */
 export const ORDER_DOCUMENT_SELECT = `select
-  o.version, o.updated_at,
+  o.order_uid, o.version, o.updated_at,
   row_to_json(doc)::text as document
   from orders o cross join lateral (select
     o.order_uid, o.track_number, o.entry, o.locale, o.customer_id, o.delivery_service, o.shard_key, o.sm_id, o.oof_shard,
@@ -54,6 +54,7 @@ export const ORDER_DOCUMENT_SELECT = `select
 
 /** One row of the document read. */
 export interface OrderDocumentRow {
+  order_uid: string;
   version: number;
   updated_at: Date;
   document: string;

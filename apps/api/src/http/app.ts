@@ -1,5 +1,5 @@
 import express, { type Express, type IRouter, type RequestHandler } from 'express';
-import { traceHttpRequests, type Logger } from '@order-service/runtime';
+import { httpEdgeSampling, traceHttpRequests, type Logger } from '@order-service/runtime';
 import { errorHandler } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -33,7 +33,7 @@ export function buildHttpApp({ logger, routes, mapKnownError, metrics, security,
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', trustProxy);
-  if (traceRequests) app.use(traceHttpRequests());
+  if (traceRequests) app.use(traceHttpRequests(httpEdgeSampling()));
   app.use((req, res, next) => {
     assignRequestId(req, res);
     metrics.timeRequest(req, res);

@@ -19,6 +19,8 @@ outbox_last_published_event_timestamp_seconds{service="order-api"} ${published}
 `;
 const projectorText = (applied: number, deadLetters: number): string => `
 projection_last_applied_event_timestamp_seconds{topic="orders-events",service="order-cache-projector"} ${applied}
+projection_partition_last_applied_event_timestamp_seconds{topic="orders-events",partition="0",service="order-cache-projector"} ${applied}
+projection_partition_last_applied_event_timestamp_seconds{topic="orders-events",partition="1",service="order-cache-projector"} ${applied - 4}
 projection_consumer_lag{topic="orders-events",partition="0",service="order-cache-projector"} 3
 projection_consumer_lag{topic="orders-events",partition="1",service="order-cache-projector"} 0
 projection_dead_letters_total{service="order-cache-projector"} ${deadLetters}
@@ -56,6 +58,8 @@ describe('operationsPoint', () => {
     // 100 requests in the interval, 50 of them slower than 10 ms: the p99 lies in (0.01, 1].
     expect(point.p99Seconds).to.be.closeTo(0.01 + 0.99 * (49 / 50), 1e-9);
     expect(point.lagByPartition).to.deep.equal({ '0': 3, '1': 0 });
+    // Partition 0's newest event was applied at 100 s, partition 1's at 96 s: 10 and 14 s old at 110 s.
+    expect(point.stalenessByPartition).to.deep.equal({ '0': 10, '1': 14 });
     expect(point).to.include({ outboxBacklogRows: 7, outboxOldestAgeSeconds: 1.5, deadLettersTotal: 3, deadLettersPerSecond: 0.2, eventAgeSeconds: 0.5 });
     // Published at 108 s, applied up to 100 s: the cache lacks an event, for at most 110 - 100 s.
     expect(point.stalenessSeconds).to.equal(10);
@@ -71,8 +75,16 @@ describe('operationsPoint', () => {
     );
     expect(down.stalenessSeconds).to.equal(40);
     expect(down.hitRatioByTier).to.deep.equal({});
+    expect(down.stalenessByPartition, 'no projector answering: no partition to speak of').to.deep.equal({});
     const caughtUp = operationsPoint(first, { ...first, atMs: 140_000 }, memory);
     expect(caughtUp.stalenessSeconds).to.equal(0);
+  });
+
+  it("takes a partition's newest applied event from whichever worker applied it last while two report it (a rebalance)", () => {
+    const leaving = 'projection_partition_last_applied_event_timestamp_seconds{topic="orders-events",partition="2"} 95\n';
+    const joining = 'projection_partition_last_applied_event_timestamp_seconds{topic="orders-events",partition="2"} 99\n';
+    const point = operationsPoint(null, { atMs: 100_000, api: [], projectors: parsePrometheusText(leaving + joining) }, { newestAppliedSeconds: null });
+    expect(point.stalenessByPartition).to.deep.equal({ '2': 1 });
   });
 
   it('has no rates for the first point', () => {

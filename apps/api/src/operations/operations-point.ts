@@ -17,6 +17,8 @@ export interface OperationsPoint {
   stalenessSeconds: number | null;
   /** Mean age of the batches the projectors applied during the interval (projection_event_age_seconds). */
   eventAgeSeconds: number | null;
+  /** Per partition, how long ago its newest applied event happened (its occurred_at), by the projector that owns it; an idle partition's grows too. */
+  stalenessByPartition: Record<string, number>;
   /** Records behind, per partition, summed over the projectors that own them. */
   lagByPartition: Record<string, number>;
   /** Share of the interval's reads each tier answered. */
@@ -40,11 +42,14 @@ const max = (samples: MetricSample[], name: string): number | null => {
   const found = samples.filter((s) => s.name === name);
   return found.length === 0 ? null : Math.max(...found.map((s) => s.value));
 };
-const byLabel = (samples: MetricSample[], name: string, label: string): Map<string, number> => {
+/** Per value of `label`, the samples of `name` folded with `combine` (summed by default). */
+const byLabel = (samples: MetricSample[], name: string, label: string, combine: (a: number, b: number) => number = (a, b) => a + b): Map<string, number> => {
   const out = new Map<string, number>();
   for (const s of samples) {
     const key = s.labels[label];
-    if (s.name === name && key !== undefined) out.set(key, (out.get(key) ?? 0) + s.value);
+    if (s.name !== name || key === undefined) continue;
+    const known = out.get(key);
+    out.set(key, known === undefined ? s.value : combine(known, s.value));
   }
   return out;
 };
@@ -78,6 +83,10 @@ export function operationsPoint(previous: Scrape | null, current: Scrape, memory
     previous ? sum(previous.projectors, 'projection_event_age_seconds_count') : null,
   );
 
+  // While a partition moves between workers both may report it: the newer event is the cache's.
+  const appliedByPartition = byLabel(projectors, 'projection_partition_last_applied_event_timestamp_seconds', 'partition', Math.max);
+  const stalenessByPartition = Object.fromEntries([...appliedByPartition].map(([partition, at]) => [partition, Math.max(0, current.atMs / 1000 - at)]));
+
   const hitRatioByTier: Record<string, number> = {};
   if (previous) {
     const now = byLabel(api, 'order_reads_total', 'tier');
@@ -97,6 +106,7 @@ export function operationsPoint(previous: Scrape | null, current: Scrape, memory
     outboxOldestAgeSeconds: max(api, 'outbox_oldest_age_seconds'),
     stalenessSeconds,
     eventAgeSeconds: ageSum !== null && ageCount !== null && ageCount > 0 ? ageSum / ageCount : null,
+    stalenessByPartition,
     lagByPartition: Object.fromEntries(byLabel(projectors, 'projection_consumer_lag', 'partition')),
     hitRatioByTier,
     requestsPerSecond: requests !== null && seconds > 0 ? requests / seconds : null,

@@ -56,6 +56,22 @@ describe('orders repository under concurrent writers (real PostgreSQL)', () => {
     expect(await repository.getDocument(randomUUID())).to.equal(null);
   });
 
+  it('answers reads made together (one statement for the batch) each with its own order, and null for one that is absent', async () => {
+    const orders = Array.from({ length: 5 }, (_, i) =>
+      canonicalOrder({
+        ...anOrder()
+          .withItems(i + 1)
+          .build(),
+        order_uid: randomUUID(),
+      }),
+    );
+    for (const order of orders) await repository.create(order, context);
+    const absent = randomUUID();
+    const uids = [...orders.map((order) => order.order_uid), absent, orders[0]!.order_uid];
+    const documents = await Promise.all(uids.map((orderUid) => repository.getDocument(orderUid)));
+    expect(documents.map((document) => document?.json ?? null)).to.deep.equal([...orders.map(orderDocumentText), null, orderDocumentText(orders[0]!)]);
+  });
+
   it("tells this process's relay after every committed write, and not after one that failed", async () => {
     let told = 0;
     const signalled = new KnexOrderRepository(database.db, orderEvents, { appended: () => void (told += 1) });

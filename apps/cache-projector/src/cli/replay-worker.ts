@@ -1,11 +1,10 @@
 // One worker process of `replay-cache --workers N`, started by the coordinator
-// (replay/child-process-readers.ts): reads the partitions the replay's consumer
-// group gives it into the generation being built and reports each batch.
-import { createKafka } from '@order-service/kafka';
+// (replay/child-process-readers.ts): reads the ranges of partitions it is given
+// into the generation being built and reports each batch.
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { createLogger, errorFields } from '@order-service/runtime';
 import type { FromWorker, ToWorker } from '../replay/child-process-readers.js';
-import { readIntoGeneration, type GenerationReading } from '../replay/generation-reader.js';
+import { partitionRangeReaders, readIntoGeneration, type GenerationReading } from '../replay/generation-reader.js';
 
 const send = (message: FromWorker): void => void process.send?.(message);
 
@@ -34,7 +33,6 @@ process.on('message', (message: ToWorker) => {
     onError: (error) => logger.warn('redis connection error', { err: error.message }),
   });
   const store = new RedisProjectionStore(redis.commands, { keyPrefix: job.keyPrefix, tombstoneTtlSeconds: job.tombstoneTtlSeconds });
-  const kafka = createKafka({ brokers: job.brokers, clientId: job.clientId, logger: logger.child({ component: 'kafka' }) });
   let reading: GenerationReading | undefined;
   stop = async () => {
     await reading?.stop();
@@ -47,8 +45,9 @@ process.on('message', (message: ToWorker) => {
   };
   void (async () => {
     await redis.connect();
-    reading = await readIntoGeneration({ store, kafka, topic: job.topic, batchSize: job.batchSize, logger })(
-      { generation: job.generation, groupId: job.groupId, partitions: job.partitions },
+    const openRanges = partitionRangeReaders({ brokers: job.brokers, clientId: job.clientId, topic: job.topic, batchSize: job.batchSize, logger });
+    reading = await readIntoGeneration({ store, openRanges, logger })(
+      { generation: job.generation, groupId: job.groupId, ranges: job.ranges },
       (report) => send({ type: 'batch', report }),
       fail,
     );

@@ -34,8 +34,8 @@ export class ProjectorCounters {
   #lastApplyLatencyMs = 0;
   /** Unix time in ms of the newest event put in Redis, per topic. */
   readonly #newestAppliedEventAtMs = new Map<string, number>();
-  /** Keyed by `topic:partition`; only partitions this worker owns. */
-  readonly #lag = new Map<string, { topic: string; partition: number; lag: number }>();
+  /** What each partition this worker owns last reported, keyed by `topic:partition`. */
+  readonly #partitions = new Map<string, PartitionState>();
 
   /** `onBatch` sees every batch report too, for latency histograms. */
   constructor(private readonly onBatch?: (report: BatchReport) => void) {}
@@ -85,7 +85,12 @@ export class ProjectorCounters {
 
   /** Lag of each owned partition after its last batch. */
   lags(): Array<{ topic: string; partition: number; lag: number }> {
-    return [...this.#lag.values()];
+    return [...this.#partitions.values()].flatMap(({ topic, partition, lag }) => (lag === null ? [] : [{ topic, partition, lag }]));
+  }
+
+  /** Per owned partition, the unix time in ms of the newest event this process put in Redis from it; none before its first batch with events. */
+  newestAppliedEventsByPartition(): Array<{ topic: string; partition: number; atMs: number }> {
+    return [...this.#partitions.values()].flatMap(({ topic, partition, newestAppliedAtMs: atMs }) => (atMs === null ? [] : [{ topic, partition, atMs }]));
   }
 
   recordBatch(report: BatchReport): void {
@@ -96,13 +101,16 @@ export class ProjectorCounters {
     this.#deadLettered += report.deadLettered;
     this.#tombstones += report.tombstones;
     this.#lastApplyLatencyMs = report.latencyMs;
-    if (report.newestEventAtMs !== null) {
-      const known = this.#newestAppliedEventAtMs.get(report.topic) ?? 0;
-      this.#newestAppliedEventAtMs.set(report.topic, Math.max(known, report.newestEventAtMs));
-    }
-    if (report.lag !== null) {
-      this.#lag.set(`${report.topic}:${report.partition}`, { topic: report.topic, partition: report.partition, lag: report.lag });
-    }
+    const newestOfTopic = newest(this.#newestAppliedEventAtMs.get(report.topic) ?? null, report.newestEventAtMs);
+    if (newestOfTopic !== null) this.#newestAppliedEventAtMs.set(report.topic, newestOfTopic);
+    const key = `${report.topic}:${report.partition}`;
+    const known = this.#partitions.get(key);
+    this.#partitions.set(key, {
+      topic: report.topic,
+      partition: report.partition,
+      lag: report.lag ?? known?.lag ?? null,
+      newestAppliedAtMs: newest(known?.newestAppliedAtMs ?? null, report.newestEventAtMs),
+    });
   }
 
   recordFailedAttempt(): void {
@@ -113,10 +121,24 @@ export class ProjectorCounters {
     this.#commitFailures += 1;
   }
 
-  /** Partitions given to another worker: their lag is no longer this worker's to report. */
+  /** Partitions given to another worker: their lag and newest event are no longer this worker's to report. */
   forgetPartitions(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
-    for (const { topic, partition } of partitions) this.#lag.delete(`${topic}:${partition}`);
+    for (const { topic, partition } of partitions) this.#partitions.delete(`${topic}:${partition}`);
   }
+}
+
+/** The last report of one owned partition: its lag (null until the client knew a high watermark) and newest applied event. */
+interface PartitionState {
+  topic: string;
+  partition: number;
+  lag: number | null;
+  newestAppliedAtMs: number | null;
+}
+
+/** The later of two unix times, either of which may be unknown. */
+function newest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
 
 /** Unix time in ms of the latest of `events` (their occurred_at); null for none. */

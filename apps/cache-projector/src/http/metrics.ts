@@ -50,25 +50,33 @@ export class ProjectorMetrics {
     total('projection_dead_letters_total', 'Records sent to the dead-letter topic.', () => counters.deadLettered);
     total('projection_batches_total', 'Batches applied and committed.', () => counters.batches);
     total('projection_failed_attempts_total', 'Batch attempts that failed and were retried.', () => counters.failedAttempts);
-    new prometheus.Gauge({
-      name: 'projection_last_applied_event_timestamp_seconds',
-      help: "Unix time of the newest event (its occurred_at) this process put in Redis; absent before the first. With the API's outbox_last_published_event_timestamp_seconds it gives the cache's staleness even while no projector runs.",
-      registers: [this.registry],
-      labelNames: ['topic'],
-      collect() {
-        this.reset();
-        for (const { topic, atMs } of counters.newestAppliedEvents()) this.set({ topic }, atMs / 1000);
-      },
-    });
-    new prometheus.Gauge({
-      name: 'projection_consumer_lag',
-      help: 'Records behind on each partition this worker owns, after its last batch.',
-      labelNames: ['topic', 'partition'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { topic, partition, lag } of counters.lags()) this.set({ topic, partition: String(partition) }, lag);
-      },
-    });
+    /** A gauge read from the counters at scrape time: one series per entry `read` returns, none when it returns none. */
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Array<[Record<L, string>, number]>): void => {
+      new prometheus.Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) this.set(labels, value);
+        },
+      });
+    };
+    gauge(
+      'projection_last_applied_event_timestamp_seconds',
+      "Unix time of the newest event (its occurred_at) this process put in Redis; absent before the first. With the API's outbox_last_published_event_timestamp_seconds it gives the cache's staleness even while no projector runs.",
+      ['topic'],
+      () => counters.newestAppliedEvents().map(({ topic, atMs }) => [{ topic }, atMs / 1000]),
+    );
+    gauge(
+      'projection_partition_last_applied_event_timestamp_seconds',
+      "Unix time of the newest event (its occurred_at) this worker put in Redis from each partition it owns: the age of that partition's part of the cache is the time since.",
+      ['topic', 'partition'],
+      () => counters.newestAppliedEventsByPartition().map(({ topic, partition, atMs }) => [{ topic, partition: String(partition) }, atMs / 1000]),
+    );
+    gauge('projection_consumer_lag', 'Records behind on each partition this worker owns, after its last batch.', ['topic', 'partition'], () =>
+      counters.lags().map(({ topic, partition, lag }) => [{ topic, partition: String(partition) }, lag]),
+    );
   }
 }

@@ -2,13 +2,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@order-service/runtime';
+import type { PartitionRange } from '@order-service/kafka';
 import type { BatchReport, StartGenerationReaders } from './generation-reader.js';
 
 /** Everything a replay worker process needs to read its share of the topic into the generation. */
 export interface ReplayWorkerJob {
   generation: number;
   groupId: string;
-  partitions: number;
+  /** This worker's share of the topic. */
+  ranges: PartitionRange[];
   topic: string;
   batchSize: number;
   brokers: string[];
@@ -29,24 +31,22 @@ const STOP_TIMEOUT_MS = 15_000;
 const WORKER_ENTRY = fileURLToPath(new URL(`../cli/replay-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 /**
- * Readers in `workers` child processes (cli/replay-worker), members of the one
- * throwaway consumer group: the group splits the partitions between them, each
- * applies its batches to the same generation and reports them here, and the
- * coordinator alone switches at the end. The job (with the Redis URL) goes over
+ * Readers in `workers` child processes (cli/replay-worker), each given every
+ * `workers`-th partition that has records (the coordinator knows them all
+ * beforehand, so no consumer group has to share them out): each applies its
+ * batches to the same generation and reports them here, and the coordinator
+ * alone switches at the end. There are never more workers than such partitions. The job (with the Redis URL) goes over
  * the IPC channel, not the command line. A worker that dies fails the replay;
  * workers whose coordinator is gone stop on their own (IPC disconnect).
  */
-export function childProcessReaders(
-  workers: number,
-  job: Omit<ReplayWorkerJob, 'generation' | 'groupId' | 'partitions'>,
-  logger: Logger,
-): StartGenerationReaders {
+export function childProcessReaders(workers: number, job: Omit<ReplayWorkerJob, 'generation' | 'groupId' | 'ranges'>, logger: Logger): StartGenerationReaders {
   if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
-  return async ({ generation, groupId, partitions }, onBatch, onFailure) => {
+  return async ({ generation, groupId, ranges }, onBatch, onFailure) => {
+    const shares = splitRanges(ranges, workers);
     const children: ChildProcess[] = [];
-    const batches = new Array<number>(workers).fill(0);
+    const batches = new Array<number>(shares.length).fill(0);
     let stopping = false;
-    for (let index = 0; index < workers; index += 1) {
+    for (const [index, share] of shares.entries()) {
       const child = fork(WORKER_ENTRY, [], { execArgv: process.execArgv, serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       child.on('message', (message: FromWorker) => {
@@ -59,7 +59,7 @@ export function childProcessReaders(
         if (!stopping) onFailure(new Error(`replay worker ${index + 1} exited (${signal ?? `code ${code}`}) before the replay ended`));
       });
       child.on('error', (error) => onFailure(error));
-      child.send({ type: 'start', job: { ...job, generation, groupId, partitions } } satisfies ToWorker);
+      child.send({ type: 'start', job: { ...job, generation, groupId, ranges: share } } satisfies ToWorker);
     }
     logger.info('replay workers started', { workers, pids: children.map((child) => child.pid) });
     return {
@@ -79,4 +79,12 @@ export function childProcessReaders(
       },
     };
   };
+}
+
+/** The ranges that hold records, dealt out in turn to at most `workers` shares, none empty. */
+export function splitRanges(ranges: readonly PartitionRange[], workers: number): PartitionRange[][] {
+  const withRecords = ranges.filter(({ from, to }) => to > from);
+  const shares: PartitionRange[][] = Array.from({ length: Math.min(workers, withRecords.length) }, () => []);
+  withRecords.forEach((range, index) => shares[index % shares.length]!.push(range));
+  return shares;
 }

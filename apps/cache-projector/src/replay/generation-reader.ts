@@ -1,14 +1,13 @@
 import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
-import type { KafkaJS } from '@order-service/kafka';
+import { PartitionRangeReader, type KafkaConnectivity, type PartitionRange, type RangeBatch } from '@order-service/kafka';
 import { ServiceError } from '@order-service/domain';
 import type { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
 import { readReplayBatch } from './replay-batch.js';
 
-/** What one applied batch of the replay did: its partition is read up to, not including, `next`. */
+/** What one applied batch of the replay did: each partition it names is read up to, not including, its `next`. */
 export interface BatchReport {
-  partition: number;
-  next: number;
+  reached: ReadonlyArray<{ partition: number; next: number }>;
   events: number;
   undecodable: number;
   tombstones: number;
@@ -21,71 +20,101 @@ export interface GenerationReading {
 }
 
 /**
- * Starts readers of the topic into `generation`; each applied batch is told to
- * `onBatch`, a failure that ends a reader to `onFailure`. One process reading
- * every partition (`readIntoGeneration`), or several processes of one
- * consumer group, each with the partitions the group gives it
- * (`childProcessReaders`).
+ * Starts readers of the given ranges of the topic into `generation`; each
+ * applied batch is told to `onBatch`, a failure that ends a reader to
+ * `onFailure`. One reader in this process (`readIntoGeneration`), or several
+ * processes, each reading its share of the ranges (`childProcessReaders`).
  */
 export type StartGenerationReaders = (
-  job: { generation: number; groupId: string; partitions: number },
+  job: { generation: number; groupId: string; ranges: readonly PartitionRange[] },
   onBatch: (report: BatchReport) => void,
   onFailure: (error: unknown) => void,
 ) => Promise<GenerationReading>;
 
+/** What a reader needs of Kafka: the records of the ranges, batch after batch (a PartitionRangeReader). */
+export interface RangeSource {
+  connect(): Promise<void>;
+  /** The next records, or null once every range is read. */
+  read(): Promise<RangeBatch | null>;
+  close(): Promise<void>;
+}
+
 export interface ReadIntoGenerationOptions {
   store: RedisProjectionStore;
-  kafka: KafkaJS.Kafka;
+  /** Opens a source of the ranges, reading as the consumer group `groupId` (which it never joins). */
+  openRanges: (ranges: readonly PartitionRange[], groupId: string) => RangeSource;
+  logger: Logger;
+}
+
+/** Sources of the ranges over librdkafka's consumer: the `openRanges` of a reader. */
+export function partitionRangeReaders(options: {
+  brokers: readonly string[];
+  clientId: string;
   topic: string;
+  /** Most records per batch. */
   batchSize: number;
   logger: Logger;
+  connectivity?: KafkaConnectivity;
+}): ReadIntoGenerationOptions['openRanges'] {
+  const { logger, ...rest } = options;
+  return (ranges, groupId) => new PartitionRangeReader({ ...rest, ranges, groupId, logger: logger.child({ component: 'kafka' }) });
 }
 
 const APPLY_ATTEMPTS = 5;
 const APPLY_RETRY_DELAY_MS = 200;
+/**
+ * Batches applied at once: the next batch is read (librdkafka's thread) and
+ * sent while Redis applies the ones before, so neither waits for the other.
+ */
+const BATCHES_IN_FLIGHT = 3;
 
 /**
- * One reader: a consumer of the replay's throwaway group (which never commits),
- * from the start of the partitions the group assigns it, applying each batch to
- * the generation only. Every member of the group reads its own partitions, so
- * N processes with this reader split the topic between them.
+ * One reader: reads its ranges batch after batch, applying each batch to the
+ * generation only. Batches are applied concurrently but reported in the order
+ * read, so a partition is only ever said read up to an offset once everything
+ * below it is in Redis.
  */
-export function readIntoGeneration({ store, kafka, topic, batchSize, logger }: ReadIntoGenerationOptions): StartGenerationReaders {
-  return async ({ generation, groupId, partitions }, onBatch, onFailure) => {
-    const inFlight = new Set<Promise<void>>();
+export function readIntoGeneration({ store, openRanges, logger }: ReadIntoGenerationOptions): StartGenerationReaders {
+  return async ({ generation, groupId, ranges }, onBatch, onFailure) => {
+    const source = openRanges(ranges, groupId);
     let stopped = false;
-    const consumer = kafka.consumer({
-      kafkaJS: { groupId, fromBeginning: true, autoCommit: false },
-      'js.consumer.max.batch.size': batchSize,
-    });
-    const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
-      const { writes, undecodable, tombstones } = readReplayBatch(batch.messages);
-      await applyWithRetries(() => store.applyWritesToGeneration(generation, writes), logger);
-      onBatch({ partition: batch.partition, next: Number(batch.lastOffset()) + 1, events: writes.length, undecodable, tombstones });
+    let failed = false;
+    const fail = (error: unknown): void => {
+      failed = true;
+      onFailure(error);
     };
-    await consumer.connect();
     try {
-      await consumer.subscribe({ topics: [topic] });
-      await consumer.run({
-        // Each partition's batches in order, every partition at once: a member gets at most them all.
-        partitionsConsumedConcurrently: Math.max(1, partitions),
-        eachBatch: (payload) => {
-          if (stopped) return Promise.resolve();
-          const work = applyBatch(payload).catch((error: unknown) => onFailure(error));
-          inFlight.add(work);
-          void work.finally(() => inFlight.delete(work));
-          return work;
-        },
-      });
+      await source.connect();
     } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
+      await source.close().catch(() => undefined);
       throw error;
     }
+    const reading = (async () => {
+      const inFlight = new Set<Promise<void>>();
+      let reportedBefore: Promise<void> = Promise.resolve();
+      while (!stopped && !failed) {
+        const batch = await source.read();
+        if (batch === null) break;
+        if (batch.messages.length === 0 || stopped) continue;
+        const { writes, undecodable, tombstones } = readReplayBatch(batch.messages);
+        const applied = applyWithRetries(() => store.applyWritesToGeneration(generation, writes), logger);
+        const previous = reportedBefore;
+        const reported = Promise.all([applied, previous]).then(() => {
+          if (!failed) onBatch({ reached: batch.reached, events: writes.length, undecodable, tombstones });
+        });
+        const settled = reported.catch(fail);
+        reportedBefore = settled;
+        inFlight.add(settled);
+        void settled.finally(() => inFlight.delete(settled));
+        if (inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    })().catch(fail);
     return {
       async stop() {
         stopped = true;
-        await Promise.all(inFlight);
-        await consumer.disconnect().catch((error: unknown) => logger.warn('consumer disconnect failed', { err: errorFields(error) }));
+        await reading;
+        await source.close().catch((error: unknown) => logger.warn('consumer disconnect failed', { err: errorFields(error) }));
       },
     };
   };

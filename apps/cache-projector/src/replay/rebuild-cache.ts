@@ -2,30 +2,28 @@ import { randomBytes } from 'node:crypto';
 import type { KafkaJS } from '@order-service/kafka';
 import type { RedisProjectionStore } from '@order-service/projection';
 import { errorFields, type Logger } from '@order-service/runtime';
-import { readIntoGeneration, type GenerationReading, type StartGenerationReaders } from './generation-reader.js';
+import type { GenerationReading, StartGenerationReaders } from './generation-reader.js';
 import { ReplayInterrupted } from './replay-errors.js';
 
 /** The clients a rebuild works with, built and connected by its caller (see replay-cache.ts), which closes them after. */
 export interface RebuildDeps {
   /** The cache, over a connected Redis client. */
   store: RedisProjectionStore;
-  /** The client the rebuild makes its admin (and, by default, its throwaway consumer) from. */
+  /** The client the rebuild makes its admin from. */
   kafka: KafkaJS.Kafka;
-  /** Who reads the topic into the new generation; by default one consumer in this process. */
-  startReaders?: StartGenerationReaders | undefined;
+  /** Who reads the topic into the new generation: a reader in this process, or worker processes. */
+  startReaders: StartGenerationReaders;
 }
 
 export interface RebuildOptions {
   topic: string;
-  /** Most records applied per call. */
-  batchSize: number;
   logger: Logger;
   /** Aborting stops the replay: the generation being built is dropped, the live one stays. */
   signal?: AbortSignal | undefined;
   /** Called every `progressIntervalMs` while records are read, and once at the end of reading. */
   onProgress?: ((progress: ReplayProgress) => void) | undefined;
   progressIntervalMs?: number | undefined;
-  /** Prefix of the throwaway consumer group; a random suffix makes each replay's group new. */
+  /** Prefix of the readers' group.id (never joined, never committed); a random suffix makes each replay's new. */
   groupIdPrefix?: string | undefined;
 }
 
@@ -60,9 +58,10 @@ export interface ReplaySummary {
 /**
  * Rebuilds the cache from the whole topic while the system keeps serving.
  *
- * Begins a new generation, reads the end offset of every partition, and reads
- * the topic from the start with a fresh consumer group that never commits,
- * applying each batch to that generation only. Events the live projector
+ * Begins a new generation, reads the first and end offsets of every
+ * partition, and has the readers read those ranges, with partitions assigned
+ * by hand (no group to join, nothing committed), applying each batch to that
+ * generation only. Events the live projector
  * applies meanwhile reach the new generation too (the store's dual write), so
  * once every partition is read up to the end offsets taken at the start the new
  * generation is complete, and the switch makes it live in one atomic step;
@@ -78,13 +77,9 @@ export interface ReplaySummary {
  */
 export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, options: RebuildOptions): Promise<ReplaySummary> {
   const { logger, signal } = options;
-  if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) {
-    throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
-  }
   if (signal?.aborted) throw new ReplayInterrupted(`replay interrupted before it began: ${String(signal.reason)}`);
   const startedAt = performance.now();
   const elapsedSeconds = (): number => (performance.now() - startedAt) / 1000;
-  const start = startReaders ?? readIntoGeneration({ store, kafka, topic: options.topic, batchSize: options.batchSize, logger });
 
   const admin = kafka.admin();
   const groupId = `${options.groupIdPrefix ?? 'order-cache-replay'}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -127,13 +122,13 @@ export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, 
       else signal?.addEventListener('abort', onAbort, { once: true });
       const ticker = options.onProgress ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 2_000) : undefined;
       try {
-        reading = await start(
-          { generation: built, groupId, partitions: partitions.length },
+        reading = await startReaders(
+          { generation: built, groupId, ranges: partitions.map(({ partition, low, high }) => ({ partition, from: low, to: high })) },
           (report) => {
             counts.events += report.events;
             counts.undecodable += report.undecodable;
             counts.tombstones += report.tombstones;
-            topicReading.advance(report.partition, report.next);
+            for (const { partition, next } of report.reached) topicReading.advance(partition, next);
             if (topicReading.complete) finished.resolve();
           },
           (error) => finished.reject(error),
@@ -177,7 +172,6 @@ export async function rebuildCache({ store, kafka, startReaders }: RebuildDeps, 
     }
     throw error;
   } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
 }

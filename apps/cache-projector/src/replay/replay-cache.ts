@@ -2,6 +2,7 @@ import { anyBrokerReachable, createKafka } from '@order-service/kafka';
 import { RedisConnection, RedisProjectionStore } from '@order-service/projection';
 import { DependencyStateLog, type Logger } from '@order-service/runtime';
 import { childProcessReaders } from './child-process-readers.js';
+import { partitionRangeReaders, readIntoGeneration } from './generation-reader.js';
 import { rebuildCache, type ReplayProgress, type ReplaySummary } from './rebuild-cache.js';
 
 export interface ReplayOptions {
@@ -72,14 +73,27 @@ export async function replayCache(options: ReplayOptions): Promise<ReplaySummary
           },
           logger,
         )
-      : undefined;
+      : readIntoGeneration({
+          store,
+          openRanges: partitionRangeReaders({
+            brokers: options.brokers,
+            clientId: options.clientId ?? 'order-cache-replay',
+            topic: options.topic,
+            batchSize: options.batchSize,
+            logger,
+            connectivity: kafkaState,
+          }),
+          logger,
+        });
+  if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) {
+    throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+  }
   try {
     await redis.connect();
     return await rebuildCache(
       { store, kafka, startReaders },
       {
         topic: options.topic,
-        batchSize: options.batchSize,
         logger,
         signal: options.signal,
         onProgress: options.onProgress,

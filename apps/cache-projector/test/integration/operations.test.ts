@@ -53,7 +53,7 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(((await ready.json()) as { checks: object }).checks).to.deep.equal({ redis: { ok: true }, kafka: { ok: true }, 'consumer-group': { ok: true } });
   });
 
-  it('counts applied events, dead letters, apply latency, event age and lag per partition', async () => {
+  it('counts applied events, dead letters, apply latency, event age, and lag and newest applied event per partition', async () => {
     const producer = kafka.producer();
     await producer.connect();
     await produceEvents(producer, topic, [anUpsert('ops-1', 1), anUpsert('ops-1', 2), { ...anUpsert('ops-2', 1), request_id: 'trace-me-123' }]);
@@ -79,6 +79,16 @@ describe('cache projector operations: health, readiness, metrics (real Kafka and
     expect(newest)
       .to.be.at.least(Date.parse('2025-01-01T00:00:00Z') / 1000)
       .and.below(Date.now() / 1000 - 60);
+    // Per partition the same, each partition's own newest: the newest of them is the topic's.
+    const byPartition = [...text.matchAll(/^projection_partition_last_applied_event_timestamp_seconds\{[^}]*partition="(\d+)"[^}]*\} (\S+)$/gm)].map((m) =>
+      Number(m[2]),
+    );
+    expect(byPartition).to.have.length.above(0);
+    for (const at of byPartition)
+      expect(at)
+        .to.be.at.least(Date.parse('2025-01-01T00:00:00Z') / 1000)
+        .and.at.most(newest);
+    expect(Math.max(...byPartition)).to.equal(newest);
     expect(text).to.match(/^service_ready\{[^}]*\} 1$/m);
     expect(text).to.match(/^readiness_check_ok\{check="kafka"[^}]*\} 1$/m);
   });

@@ -30,10 +30,34 @@ describe('BatchedReads', () => {
 
   it('sends a batch as soon as it holds maxBatch keys', async () => {
     const { batches, readMany } = recording({ a: 1, b: 2, c: 3 });
-    const reads = new BatchedReads(readMany, 2);
+    const reads = new BatchedReads(readMany, { maxBatch: 2 });
     const answers = await Promise.all(['a', 'b', 'c'].map((key) => reads.read(key)));
     expect(answers).to.deep.equal([1, 2, 3]);
     expect(batches).to.deep.equal([['a', 'b'], ['c']]);
+  });
+
+  it('runs at most maxInFlight batches at once; the reads made meanwhile go together when one is answered', async () => {
+    const batches: string[][] = [];
+    const answers: Array<() => void> = [];
+    const reads = new BatchedReads<string>(
+      (keys) =>
+        new Promise((resolve) => {
+          batches.push([...keys]);
+          answers.push(() => resolve(new Map(keys.map((key) => [key, key.toUpperCase()]))));
+        }),
+      { maxInFlight: 1 },
+    );
+    const first = reads.read('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [reads.read('b'), reads.read('c')];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches, 'b and c wait while a is read').to.deep.equal([['a']]);
+    answers[0]?.();
+    expect(await first).to.equal('A');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).to.deep.equal([['a'], ['b', 'c']]);
+    answers[1]?.();
+    expect(await Promise.all(later)).to.deep.equal(['B', 'C']);
   });
 
   it("fails every read of a batch with the batch's error, and the next batch runs afresh", async () => {

@@ -108,7 +108,7 @@ export const apiConfigSchema: convict.Schema<ApiConfig> = {
       env: 'OUTBOX_CONCURRENCY',
     },
     lingerMs: {
-      doc: 'How long the relay waits for more rows before it claims a batch that would not be full: each batch costs a transaction, a WAL flush and a Kafka produce request whatever it holds, so a few milliseconds of the projection lag buy several times fewer of them under load. 0 claims at once.',
+      doc: 'While outbox rows keep coming, how long the relay waits for more after a batch that was not full before it claims the next (the first after a quiet spell goes at once): each batch costs a transaction, a WAL flush and a Kafka produce request whatever it holds, so a few milliseconds of the projection lag buy several times fewer of them under load. 0 claims at once.',
       format: 'nat',
       default: 5,
       env: 'OUTBOX_LINGER_MS',

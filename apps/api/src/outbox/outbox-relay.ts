@@ -19,9 +19,9 @@ export interface OutboxRelayOptions {
   /** Longest pause between attempts while publishing fails. */
   maxBackoffMs: number;
   /**
-   * How long a claim waits for more rows unless the batch before it was full:
-   * a batch costs a transaction and a produce request whatever it holds.
-   * Default 0 (claim at once).
+   * How long each claim after a claim loop's first waits for more rows unless
+   * the batch before it was full: a batch costs a transaction and a produce
+   * request whatever it holds. Default 0 (claim at once).
    */
   lingerMs?: number;
 }
@@ -63,8 +63,8 @@ const DRAIN_CHECK_INTERVAL_MS = 25;
  * This process's writes (OutboxAppendSignal), notifications, the poll and
  * retries only mark the outbox dirty and start a
  * claim loop while fewer than `concurrency` run; each loop runs until it finds
- * no unclaimed slot with rows, waiting `lingerMs` before each claim unless the
- * batch before it was full. Loops of one relay share slots the way relays
+ * no unclaimed slot with rows, waiting `lingerMs` before each claim after
+ * its first unless the batch before it was full. Loops of one relay share slots the way relays
  * of several replicas do (a slot is held by one transaction at a time), so
  * every order's events still leave in version order. While attempts fail, the
  * relay waits with backoff before the next one.
@@ -154,10 +154,11 @@ export class OutboxRelay implements OutboxAppendSignal {
     while (this.dirty && this.state === 'running') {
       this.dirty = false;
       try {
-        // The next slot with rows, until none has any; after a batch that was not full, rows get lingerMs to gather.
-        let claimed: number | undefined = 0;
+        // The next slot with rows, until none has any. The first claim goes at once (an order after a quiet spell is
+        // not held back); while rows keep coming, each batch that was not full gives the next rows lingerMs to gather.
+        let claimed: number | undefined;
         while (this.state === 'running') {
-          if (this.lingerMs > 0 && claimed < this.deps.options.batchSize) await sleep(this.lingerMs);
+          if (this.lingerMs > 0 && claimed !== undefined && claimed < this.deps.options.batchSize) await sleep(this.lingerMs);
           if (this.state !== 'running') break;
           claimed = await this.publishNextBatch();
           if (claimed === undefined) break;

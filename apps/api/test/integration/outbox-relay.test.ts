@@ -212,17 +212,21 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect(publisher.stats().published).to.equal(1);
   });
 
-  it('gathers the rows written while it lingers into one batch', async () => {
+  it('sends the first row after a quiet spell at once, then gathers the rows written while it lingers into one batch', async () => {
     const sends: number[] = [];
     const publisher = relay({ pollIntervalMs: 60_000, lingerMs: 2_000, onPublished: (_latencyMs, count) => void sends.push(count) });
     await publisher.start();
-    const uids = [1, 2, 3, 4, 5].map((i) => uniqueName(`linger-${i}`));
-    for (const uid of uids) {
+    await appendEvents(db, [anUpsert(uniqueName('linger-first'), 1)]);
+    publisher.appended();
+    const tookMs = await waitFor('the first row is published', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    expect(tookMs, 'the first claim does not linger').to.be.below(2_000);
+    // The loop now lingers before its next claim: what is written meanwhile goes in one send.
+    for (const uid of [1, 2, 3, 4].map((i) => uniqueName(`linger-${i}`))) {
       await appendEvents(db, [anUpsert(uid, 1)]);
       publisher.appended();
     }
     await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
-    expect(sends, 'one send for the five rows').to.deep.equal([5]);
+    expect(sends, 'one send for the first row, one for the four').to.deep.equal([1, 4]);
   });
 
   it('wakes on NOTIFY from a writer outside the API: with a one-minute poll, an appended event is published within a second', async () => {

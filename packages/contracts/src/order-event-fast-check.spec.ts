@@ -394,8 +394,12 @@ describe('the decode fast path (isPlainValidOrderEvent)', () => {
       return undefined;
     }
 
-    /** Applies a mutation in place. */
-    function mutate(event: unknown, { kind, pick, value, key }: Mutation): void {
+    /**
+     * Applies a mutation in place, with a copy of its value: fast-check hands out the same `{}` and `[]`
+     * of `wrongType` to every run, and an `add` into a shared one once made it contain itself.
+     */
+    function mutate(event: unknown, { kind, pick, value: shared, key }: Mutation): void {
+      const value: unknown = structuredClone(shared);
       if (kind === 'plain' || kind === 'any' || kind === 'delete') {
         const all = leaves(event);
         const pointer = all[pick % all.length];

@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { anOrder } from '@order-service/domain/testing';
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
+import { waitFor } from '../../apps/cache-projector/test/support/wait-for.js';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../../apps/api/test/support/api-harness.js';
 import { uniqueName } from '../support/environment.js';
 import { testIssuer, type TestIssuer } from '../support/test-issuer.js';
@@ -94,14 +95,15 @@ describe('the operations view of the web page, driven in Chromium (real API, pro
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    await page.waitForFunction(`Number(document.querySelector('figure[data-chart="request-rate"]')?.getAttribute('data-latest')) > 0`, undefined, {
-      timeout: 45_000,
-    });
-    await writing;
-    await page.waitForFunction(`document.querySelectorAll('figure[data-chart="lag"] path[data-series]').length > 0`, undefined, { timeout: 45_000 });
-    await page.waitForFunction(`document.querySelectorAll('figure[data-chart="staleness-partition"] path[data-series]').length > 0`, undefined, {
-      timeout: 45_000,
-    });
+    writing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // Waits polled from here: Playwright runs waitForFunction's predicate through eval, which the page's CSP (script-src 'self') refuses.
+    try {
+      await waitFor('requests on the request-rate chart', async () => (await latest('request-rate')) > 0, { timeoutMs: 45_000, intervalMs: 250 });
+    } finally {
+      // Settled before the test ends, so a failed wait cannot leave it writing into the after hook's stopped API.
+      await writing;
+    }
+    for (const id of ['lag', 'staleness-partition']) await chart(id).locator('path[data-series]').first().waitFor({ state: 'attached', timeout: 45_000 });
     mkdirSync(RESULTS_DIR, { recursive: true });
     await page.locator('#operations').screenshot({ path: `${RESULTS_DIR}operations-view.png` });
 

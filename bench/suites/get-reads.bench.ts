@@ -18,6 +18,8 @@ import { readAll, seedOrders, seededPaths } from '../support/seed-orders.js';
 import { formatNumber, formatRatio, median } from '../support/statistics.js';
 
 const HOUR_MS = 3_600_000;
+/** Headers of an answer that belong to its connection or its moment, not to the order: the bare app's express sets its own. */
+const PER_CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id']);
 /** CACHE_LRU_MAX_BYTES of 1: no serialised order fits, so the in-process tier never holds one. */
 const LRU_OFF = 1;
 
@@ -65,18 +67,29 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   const sample = await fetch(`${lru.url}/orders/${seededUid(uidPrefix, 1)}`, { headers: authorizationHeader() });
   const bodyFile = join(context.tmpDir, 'order.json');
   writeFileSync(bodyFile, await sample.text());
-  const barePort = await freePort();
-  const bareChild = children.start({
-    name: 'bare-express',
-    command: process.execPath,
-    args: ['--import', 'tsx', 'bench/servers/bare-express.server.ts', String(barePort), bodyFile],
-    cores: SERVER_CORES,
-  });
-  const bare: RunningServer = { child: bareChild, url: `http://127.0.0.1:${barePort}`, port: barePort };
-  await waitForReady(bareChild, `${bare.url}/readyz`);
+  const startBare = async (name: string, extraArgs: string[]): Promise<RunningServer> => {
+    const port = await freePort();
+    const child = children.start({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', 'bench/servers/bare-express.server.ts', String(port), bodyFile, ...extraArgs],
+      cores: SERVER_CORES,
+    });
+    const server: RunningServer = { child, url: `http://127.0.0.1:${port}`, port };
+    await waitForReady(child, `${server.url}/readyz`);
+    return server;
+  };
+  const bare = await startBare('bare-express', []);
 
   progress('filling the caches: every seeded order read once through the LRU and the Redis API');
   await Promise.all([readAll(lru.url, uidPrefix, count), readAll(redis.url, uidPrefix, count)]);
+  // The headers of an LRU hit as the API sends them, for the bare app that sends the same bytes.
+  const lruHit = await fetch(`${lru.url}/orders/${seededUid(uidPrefix, 1)}`, { headers: authorizationHeader() });
+  await lruHit.arrayBuffer();
+  const apiHeaders = Object.fromEntries([...lruHit.headers].filter(([name]) => !PER_CONNECTION_HEADERS.has(name)));
+  const headersFile = join(context.tmpDir, 'lru-hit-headers.json');
+  writeFileSync(headersFile, JSON.stringify(apiHeaders));
+  const bareWithHeaders = await startBare('bare-express-api-headers', [headersFile]);
   const paths = seededPaths(uidPrefix, count, Math.min(2000, count * 2));
   const load = (server: RunningServer, durationSeconds = options.durationSeconds) => ({
     url: server.url,
@@ -95,13 +108,14 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
 
   if (!options.smoke) {
     progress('warming up');
-    for (const server of [bare, lru, redis, postgres]) await warmUp(load(server), 2);
+    for (const server of [bare, bareWithHeaders, lru, redis, postgres]) await warmUp(load(server), 2);
     await pgbench(2);
   }
 
   progress(`measuring: ${options.runs} interleaved rounds of ${options.durationSeconds} s at c=${options.connections}`);
   const results = {
     bare: [] as LoadResult[],
+    bareWithHeaders: [] as LoadResult[],
     lru: [] as LoadResult[],
     redis: [] as LoadResult[],
     postgres: [] as LoadResult[],
@@ -109,12 +123,13 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   };
   await interleave(options.runs, [
     { name: 'bare express', run: async () => void results.bare.push(await runLoad(load(bare))) },
+    { name: "bare express, the API's headers", run: async () => void results.bareWithHeaders.push(await runLoad(load(bareWithHeaders))) },
     { name: 'GET, LRU hit', run: async () => void results.lru.push(await runLoad(load(lru))) },
     { name: 'GET, Redis hit', run: async () => void results.redis.push(await runLoad(load(redis))) },
     { name: 'GET, PostgreSQL', run: async () => void results.postgres.push(await runLoad(load(postgres))) },
     { name: 'pgbench read', run: async () => void results.pgbench.push(await pgbench(options.durationSeconds)) },
   ]);
-  await Promise.all([bare, lru, redis, postgres].map((server) => server.child.stop()));
+  await Promise.all([bare, bareWithHeaders, lru, redis, postgres].map((server) => server.child.stop()));
 
   const rps = (runs: readonly LoadResult[]): number[] => runs.map((run) => run.requestsPerSecond);
   const p99 = (runs: readonly LoadResult[]): number[] => runs.map((run) => run.latencyMs.p99);
@@ -141,6 +156,11 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
     postgres: cpuOf('GET, miss served by PostgreSQL', results.postgres, ['api', 'postgres']),
   };
   const profileOf = (apiVariant: ApiVariant) => () => profileApi(context, apiVariant, paths);
+  // µs of CPU per read of a bare app (not a column of the CPU table: it is no part of the service).
+  const bareMicros = (runs: readonly LoadResult[], name: string): number =>
+    median(runs.filter((run) => run.ok > 0).map((run) => ((run.cpu.processes.get(name) ?? 0) * run.cpu.seconds * 1e6) / run.ok));
+  const micros = { bare: bareMicros(results.bare, bare.child.name), headers: bareMicros(results.bareWithHeaders, bareWithHeaders.child.name), api: cpu.lru.total };
+  const headersNote = `What the gap is made of, from this run: the bare app used ${formatNumber(micros.bare, 1)} µs of CPU per read; sending the headers of the API's answer (${['x-request-id', ...Object.keys(apiHeaders)].join(', ')}) in place of its own five (x-request-id, etag, last-modified, cache-status, content-type) it used ${formatNumber(micros.headers, 1)} µs and reached ${formatNumber(median(rps(results.bareWithHeaders)))} req/s (${formatRatio(medianRatio(rps(results.bareWithHeaders), rps(results.bare)))} of the bare app); the API used ${formatNumber(micros.api, 1)} µs. Of the API's ${formatNumber(micros.api - micros.bare, 1)} µs above the bare app, ${formatNumber(micros.headers - micros.bare, 1)} µs are its headers (the security policy's among them) and ${formatNumber(micros.api - micros.headers, 1)} µs the rest of its chain: the request id, the metrics, the security and access middleware, routing, the LRU lookup and the conditional-request check. The profile below splits the same time by function.`;
   const generatorOnBare = median(results.bare.map((run) => run.cpu.processes.get('load generator') ?? 0));
   const generatorNote =
     generatorOnBare >= 0.8
@@ -167,6 +187,7 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
         "The API runs in redis mode with a one-hour LRU TTL, so every read is answered from the in-process LRU (Cache-Status: hit; detail=lru) with the order's serialised document as cached, through the whole middleware chain (request id, metrics, routing, ETag/If-None-Match).",
         ...generatorNote,
         `CPU: ${describeCpuPerOperation(cpu.lru)}.`,
+        headersNote,
       ],
       cpu: [cpu.lru],
       profileSubject: profileOf(variants.lru),

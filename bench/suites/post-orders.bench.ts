@@ -64,6 +64,14 @@ function boundNote(writeCpu: CpuPerOperation): string {
   return `What bounds the ratio, from this run: an order cost PostgreSQL ${formatNumber(postgres)} µs of CPU of its ${formatNumber(writeCpu.total)} µs, and pgbench's transaction is the same statement, which costs PostgreSQL about the same (less: no relay claims and deletes its outbox rows) and nothing else. With the API, PostgreSQL and the broker on the same two cores, the POST ceiling over pgbench's cannot pass PostgreSQL's share of the order's CPU, ${formatRatio(bound)} here; 0.50 needs the API and the broker together (${formatNumber(others)} µs here) to cost no more than PostgreSQL does. On a deployment where PostgreSQL has cores of its own, the bound is the API's CPU per order against PostgreSQL's instead.`;
 }
 
+function describePacedPgbench(run: PgbenchResult | undefined): string {
+  if (run?.latencyPercentilesMs === undefined) return 'n/a';
+  return `${formatNumber(run.tps)} tps, p50 ${formatNumber(run.latencyPercentilesMs.p50, 1)} ms, p99 ${formatNumber(run.latencyPercentilesMs.p99, 1)} ms`;
+}
+
+/** Keep-alive connections of the paced runs, and of pgbench paced beside them. */
+const PACED_CONNECTIONS = 16;
+
 /** Row 4: POST /orders against pgbench running the same transaction, and its latency at the paced rate. */
 export async function postOrdersBench(context: BenchContext): Promise<RowReport[]> {
   const { options, children, stack } = context;
@@ -129,11 +137,23 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
   const ceiling = median(results.api.map((run) => run.requestsPerSecond));
   context.postCeiling = ceiling;
   const halfRate = pacedRateOf(context, options.pacedRate);
-  const paced = { half: [] as LoadResult[], drains: [] as number[] };
+  const paced = { half: [] as LoadResult[], drains: [] as number[], pgbench: [] as PgbenchResult[] };
   progress(`measuring latency at half the ceiling (${halfRate} orders/s): ${options.runs} runs of ${options.durationSeconds} s`);
   for (let run = 0; run < options.runs; run += 1) {
-    paced.half.push(await runLoad(post(options.durationSeconds, { overallRate: halfRate, connections: 16 })));
+    paced.half.push(await runLoad(post(options.durationSeconds, { overallRate: halfRate, connections: PACED_CONNECTIONS })));
     paced.drains.push(await drainOutbox(context.db));
+    // PostgreSQL's own tail at the same rate: the identical statement, paced and over as many connections.
+    paced.pgbench.push(
+      await runPgbench(children, {
+        databaseUrl: stack.pgbenchDatabaseUrl,
+        scriptPath: script,
+        clients: PACED_CONNECTIONS,
+        durationSeconds: options.durationSeconds,
+        cores: LOAD_CORES,
+        rate: halfRate,
+        logDir: context.tmpDir,
+      }),
+    );
   }
   await api.child.stop();
 
@@ -143,6 +163,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
   );
   const halfP99 = median(paced.half.map((run) => run.latencyMs.p99));
   const halfAchieved = median(paced.half.map((run) => run.requestsPerSecond));
+  const pgbenchHalfP99 = median(paced.pgbench.map((run) => run.latencyPercentilesMs?.p99 ?? Number.NaN));
   const writeCpu = cpuPerOperation(
     'POST /orders: API (with its relay), PostgreSQL, broker',
     `POST row, c=${clients}, until the outbox is drained`,
@@ -180,7 +201,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         ),
         ...paced.half.map(
           (run, i) =>
-            `paced run ${i + 1} at ${halfRate} orders/s (half the ceiling): ${describe(run)}, outbox drained ${formatNumber(paced.drains[i] ?? Number.NaN, 2)} s after the run`,
+            `paced run ${i + 1} at ${halfRate} orders/s (half the ceiling): ${describe(run)}, outbox drained ${formatNumber(paced.drains[i] ?? Number.NaN, 2)} s after the run; pgbench paced at the same rate: ${describePacedPgbench(paced.pgbench[i])}`,
         ),
       ],
       notes: [
@@ -189,6 +210,7 @@ export async function postOrdersBench(context: BenchContext): Promise<RowReport[
         scriptForReport(script),
         `CPU: ${describeCpuPerOperation(writeCpu)}, from each ceiling run's start (on a freshly vacuumed outbox) until the relay had emptied the outbox. Before this work (${WRITE_PATH_BEFORE.commit}, ${WRITE_PATH_BEFORE.measuredOn}, measured the same way): ${WRITE_PATH_BEFORE.breakdown}.`,
         boundNote(writeCpu),
+        `What the tail at half the ceiling is made of, from this run: the POST p99 was ${formatNumber(halfP99, 1)} ms, and pgbench running the identical statement paced at the same ${halfRate} transactions/s over ${PACED_CONNECTIONS} connections (latency from each transaction's scheduled start, as for the POSTs) had p50 ${formatNumber(median(paced.pgbench.map((run) => run.latencyPercentilesMs?.p50 ?? Number.NaN)), 1)} ms and p99 ${formatNumber(pgbenchHalfP99, 1)} ms: ${pgbenchHalfP99 > 25 ? "PostgreSQL's own commit tail at this rate is already over the 25 ms target, on this machine's disk and cores" : `PostgreSQL's own tail fits the target, so ${formatNumber(Math.max(0, halfP99 - pgbenchHalfP99), 1)} ms of the POST p99 is spent outside PostgreSQL's statement: in the API process (HTTP, validation, an event loop it shares with the relay's publishing) and its connection pool, on the core the API shares with the suite's other servers`}.`,
         `The paced runs are open-loop (bench/support/paced-load.ts): one POST every ${formatNumber(1000 / halfRate, 2)} ms at half the ceiling, sent when due whatever the earlier ones are doing, over up to 16 keep-alive connections; each latency counts from the time its request was due, so none is hidden by a slow predecessor (no coordinated omission). A fixed rate is saturation on a slow machine and idle on a fast one; half the ceiling measured in the same run is the same load on both. The POST p99 at ${options.pacedRate} orders/s is reported by the lag row, whose runs at that rate are the same POSTs.`,
       ],
       cpu: [writeCpu],

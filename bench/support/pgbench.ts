@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CREATE_ORDER_SQL, createOrderBindings, createOrderValues } from '../../apps/api/src/adapters/create-order-statement.js';
 import { orderUpserted } from '../../apps/api/src/use-cases/order-events.js';
 import { ORDER_DOCUMENT_SELECT } from '../../apps/api/src/adapters/order-rows.js';
@@ -7,6 +7,7 @@ import { fillPlaceholders } from '../../packages/postgres/src/index.js';
 import type { Order } from '../../packages/domain/src/index.js';
 import { runToCompletion, type ChildProcesses } from './child-processes.js';
 import { UID_DIGITS } from './order-generator.js';
+import { percentile } from './statistics.js';
 
 export interface PgbenchResult {
   /** Transactions per second, without connection set-up. */
@@ -15,6 +16,8 @@ export interface PgbenchResult {
   transactions: number;
   /** The command as run, for the report. */
   commandLine: string;
+  /** p50 and p99 of the transactions' latencies in ms, from the per-transaction log; only when a log folder was given. */
+  latencyPercentilesMs?: { p50: number; p99: number };
 }
 
 export interface PgbenchRun {
@@ -23,6 +26,10 @@ export interface PgbenchRun {
   clients: number;
   durationSeconds: number;
   cores?: string;
+  /** Transactions per second to pace at (pgbench -R), each one's latency then counted from its scheduled start; unpaced when absent. */
+  rate?: number;
+  /** A folder for pgbench's per-transaction log (-l), from which the result's latency percentiles come. */
+  logDir?: string;
 }
 
 /**
@@ -33,7 +40,23 @@ export interface PgbenchRun {
 export async function runPgbench(children: ChildProcesses, run: PgbenchRun): Promise<PgbenchResult> {
   // pgbench's clock starts before its clients connect, which on a loaded machine can take a second.
   const seconds = Math.max(2, run.durationSeconds);
-  const args = ['-n', '-M', 'prepared', '-c', String(run.clients), '-j', '1', '-T', String(seconds), '-f', run.scriptPath, run.databaseUrl];
+  const logPrefix = run.logDir === undefined ? undefined : join(run.logDir, `pgbench-${Date.now()}`);
+  const args = [
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    String(run.clients),
+    '-j',
+    '1',
+    '-T',
+    String(seconds),
+    ...(run.rate === undefined ? [] : ['-R', String(run.rate)]),
+    ...(logPrefix === undefined ? [] : ['-l', '--log-prefix', logPrefix]),
+    '-f',
+    run.scriptPath,
+    run.databaseUrl,
+  ];
   const { command, args: pinnedArgs } = children.pinned(run.cores, 'pgbench', args);
   const { stdout } = await runToCompletion(command, pinnedArgs, { timeoutMs: (seconds + 60) * 1000 });
   const commandLine = [command, ...pinnedArgs].join(' ').replace(run.databaseUrl, `'${run.databaseUrl}'`);
@@ -49,7 +72,25 @@ export async function runPgbench(children: ChildProcesses, run: PgbenchRun): Pro
     latencyAverageMs: Number(latency ?? Number.NaN),
     transactions: Number(transactions ?? 0),
     commandLine,
+    ...(logPrefix !== undefined && { latencyPercentilesMs: logPercentiles(logPrefix) }),
   };
+}
+
+/**
+ * p50 and p99 of the latencies in pgbench's per-transaction logs `<prefix>.<pid>`
+ * (the third field, in µs; under -R counted from the scheduled start, so a
+ * transaction that waited for a busy connection counts its wait).
+ */
+function logPercentiles(prefix: string): { p50: number; p99: number } {
+  const dir = dirname(prefix);
+  const latencies: number[] = [];
+  for (const name of readdirSync(dir).filter((file) => file.startsWith(`${basename(prefix)}.`))) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      const micros = Number(line.split(' ')[2]);
+      if (line !== '' && Number.isFinite(micros)) latencies.push(micros / 1000);
+    }
+  }
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** The API's by-uid read behind a cache miss (the same statement, from apps/api: PostgreSQL builds the document's text), of a random seeded order. */

@@ -116,6 +116,8 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
     const metrics = await scrapeMetrics(`${api.adminUrl}/metrics`);
     const publishLatency = histogramMeans(metrics, /publish/);
     const published = sampleSum(metrics, 'outbox_published_total');
+    const projectorMetrics = await scrapeMetrics(`${projector.url}/metrics`);
+    const applyLatency = histogramMeans(projectorMetrics, /^projection_(apply_duration|event_age)_seconds$/);
     await Promise.all([api.child.stop(), projector.child.stop()]);
 
     const p50 = median(runs.map((run) => run.p50));
@@ -161,6 +163,11 @@ export async function projectionLagBench(context: BenchContext): Promise<RowRepo
                   '; ',
                 )}${published === undefined ? '' : `, ${formatNumber(published)} events published, ${formatNumber(published / (publishLatency[0]?.count ?? Number.NaN), 1)} per send`}. Each claim loop of the relay (OUTBOX_CONCURRENCY of them, default 1) locks every free outbox slot (of ${OUTBOX_SLOTS}) that holds rows, sends their rows in one producer call and waits for Kafka's acknowledgement inside its transaction; a row arriving in a slot a loop holds waits for that send, so the acknowledgement time under load sets most of the lag.`
             : 'The API exposed no publish-latency histogram on /metrics in this build.',
+          ...(applyLatency.length > 0
+            ? [
+                `The projector over the whole row, from its /metrics: ${applyLatency.map((h) => `${h.metric} mean ${formatNumber(h.meanMs, 2)} ms over ${formatNumber(h.count)} batches`).join('; ')}. projection_event_age_seconds counts from the event's commit to its batch in Redis, the lag less the last pub/sub hop; of it, the relay's send took the mean above and the apply its mean, and the rest is the time the event waited to be sent (in its outbox slot, behind a send in flight) and to be fetched.`,
+              ]
+            : []),
           `CPU: ${describeCpuPerOperation(wholePath)}, from the first POST of each run at half the ceiling until its last order was announced.`,
         ],
         profileSubject: async () => {

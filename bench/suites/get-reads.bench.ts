@@ -159,7 +159,11 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
   // µs of CPU per read of a bare app (not a column of the CPU table: it is no part of the service).
   const bareMicros = (runs: readonly LoadResult[], name: string): number =>
     median(runs.filter((run) => run.ok > 0).map((run) => ((run.cpu.processes.get(name) ?? 0) * run.cpu.seconds * 1e6) / run.ok));
-  const micros = { bare: bareMicros(results.bare, bare.child.name), headers: bareMicros(results.bareWithHeaders, bareWithHeaders.child.name), api: cpu.lru.total };
+  const micros = {
+    bare: bareMicros(results.bare, bare.child.name),
+    headers: bareMicros(results.bareWithHeaders, bareWithHeaders.child.name),
+    api: cpu.lru.total,
+  };
   const headersNote = `What the gap is made of, from this run: the bare app used ${formatNumber(micros.bare, 1)} µs of CPU per read; sending the headers of the API's answer (${['x-request-id', ...Object.keys(apiHeaders)].join(', ')}) in place of its own five (x-request-id, etag, last-modified, cache-status, content-type) it used ${formatNumber(micros.headers, 1)} µs and reached ${formatNumber(median(rps(results.bareWithHeaders)))} req/s (${formatRatio(medianRatio(rps(results.bareWithHeaders), rps(results.bare)))} of the bare app); the API used ${formatNumber(micros.api, 1)} µs. Of the API's ${formatNumber(micros.api - micros.bare, 1)} µs above the bare app, ${formatNumber(micros.headers - micros.bare, 1)} µs are its headers (the security policy's among them) and ${formatNumber(micros.api - micros.headers, 1)} µs the rest of its chain: the request id, the metrics, the security and access middleware, routing, the LRU lookup and the conditional-request check. The profile below splits the same time by function.`;
   const generatorOnBare = median(results.bare.map((run) => run.cpu.processes.get('load generator') ?? 0));
   const generatorNote =

@@ -32,6 +32,10 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function traceHttpRequests(sampling: EdgeSampling = SDK_DECIDES): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const tracer = trace.getTracer('@order-service/http');
   const { decidesRoots, rootRatio } = sampling;
+  // The headers the configured propagators read (traceparent, tracestate, baggage by default): a request with none of
+  // them has no caller's context to extract, which is most requests, so they skip the extraction.
+  const fields = propagation.fields();
+  const carriesContext = (headers: IncomingMessage['headers']): boolean => fields.some((field) => headers[field] !== undefined);
   return (req, res, next) => {
     const url = req.url ?? '/';
     if (UNTRACED_PATHS.test(url)) {
@@ -40,7 +44,7 @@ export function traceHttpRequests(sampling: EdgeSampling = SDK_DECIDES): (req: I
     }
     const method = req.method ?? 'GET';
     const read = READ_METHODS.has(method);
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const parent = carriesContext(req.headers) ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
     let spanParent = parent;
     if (decidesRoots && trace.getSpanContext(parent) === undefined) {
       const sampled = Math.random() < rootRatio;

@@ -18,7 +18,7 @@ import { buildHttpApp } from './http/app.js';
 import { actAsStaff, authenticate } from './http/auth/authenticate.js';
 import { BearerTokenVerifier } from './http/auth/bearer-token-verifier.js';
 import { rateLimiter } from './http/auth/rate-limit.js';
-import { corsPolicy, securityHeaders, trustProxySetting } from './http/security-headers.js';
+import { apiSecurityHeaders, corsPolicy, trustProxySetting } from './http/security-headers.js';
 import { CursorCodec } from './http/cursor.js';
 import { mapKnownError } from './http/known-errors.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -248,7 +248,7 @@ export function buildApp(config: ApiConfig, logger: Logger): ApiApp {
     ],
     mapKnownError,
     metrics,
-    security: [securityHeaders({ devSignInUrl: config.auth.devSignInUrl }), ...(cors ? [cors] : [])],
+    security: [apiSecurityHeaders(), ...(cors ? [cors] : [])],
     trustProxy: trustProxySetting(config.http.trustProxy),
     traceRequests: tracingStarted(),
   });

@@ -5,6 +5,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type IRouter, type RequestHandler } from 'express';
 import { methodNotAllowed } from './method-not-allowed.js';
+import { documentSecurityHeaders } from './security-headers.js';
 
 /** A file held in memory: read once when the routes are built and revalidated by its strong ETag. */
 interface LoadedFile {
@@ -69,21 +70,23 @@ export function webRoutes({ devSignInUrl }: WebRoutesOptions): (app: IRouter) =>
   // Resolved, not imported: the package's main module would load the whole browser bundle into Node.
   const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
+  // Every file here is a document or loaded by one: helmet's whole set, over the API's (see security-headers.ts).
+  const documentHeaders = documentSecurityHeaders({ devSignInUrl });
+  const serve = (file: LoadedFile): RequestHandler => serveFile(file, documentHeaders);
   const assets = new Map<string, RequestHandler>();
   for (const entry of readdirSync(publicDir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.endsWith('.html')) continue;
     const path = join(entry.parentPath, entry.name);
-    assets.set(`/${relative(publicDir, path).split(sep).join('/')}`, serveFile(loadFile(path)));
+    assets.set(`/${relative(publicDir, path).split(sep).join('/')}`, serve(loadFile(path)));
   }
 
-  // Their Content-Security-Policy is helmet's, on every answer (see security-headers.ts).
-  const page = (name: string): RequestHandler => serveFile(loadFile(join(publicDir, name)));
+  const page = (name: string): RequestHandler => serve(loadFile(join(publicDir, name)));
   const webConfig = loadedBytes(Buffer.from(JSON.stringify({ dev_sign_in_url: devSignInUrl || null })), '.json');
   const swaggerUi = express.static(swaggerUiDir, {
     index: false,
     redirect: false,
     maxAge: '1d',
-    setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
+    setHeaders: (res) => res.set(documentHeaders),
   });
 
   return (router) => {
@@ -97,15 +100,15 @@ export function webRoutes({ devSignInUrl }: WebRoutesOptions): (app: IRouter) =>
       .all(methodNotAllowed(['GET']));
     router
       .route('/openapi.json')
-      .get(serveFile(openApi))
+      .get(serve(openApi))
       .all(methodNotAllowed(['GET']));
     router
       .route('/web-config.json')
-      .get(serveFile(webConfig))
+      .get(serve(webConfig))
       .all(methodNotAllowed(['GET']));
     router
       .route('/examples/order.json')
-      .get(serveFile(exampleOrder))
+      .get(serve(exampleOrder))
       .all(methodNotAllowed(['GET']));
     router.use('/docs/assets', (req, res, next) => {
       if (SWAGGER_UI_FILES.test(req.path)) swaggerUi(req, res, next);

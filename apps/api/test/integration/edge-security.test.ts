@@ -1,5 +1,5 @@
 /**
- * What every answer carries and what no body may: helmet's headers, CORS
+ * What every answer carries and what no body may: the security headers, CORS
  * closed unless configured, prototype keys refused, and a key set that cannot
  * be fetched answered as an outage rather than the token's fault.
  */
@@ -24,24 +24,32 @@ describe('the edge: security headers, CORS, prototype keys (real PostgreSQL and 
     await deleteTestTopic(topic);
   });
 
-  it("puts helmet's headers on every answer: orders, problems, the page, the docs", async () => {
-    for (const [path, token] of [
-      ['/orders?limit=1', undefined],
-      ['/orders/none', null],
-      ['/', null],
-      ['/docs', null],
-      ['/openapi.json', null],
+  it("puts the API's security headers on every answer, and helmet's whole set on the page and the docs", async () => {
+    for (const [path, token, document] of [
+      ['/orders?limit=1', undefined, false],
+      ['/orders/none', null, false],
+      ['/', null, true],
+      ['/docs', null, true],
+      ['/openapi.json', null, true],
+      ['/docs/assets/swagger-ui.css', null, true],
     ] as const) {
       const res = await call(api.url, 'GET', path, token === null ? { token } : {});
       const csp = res.headers.get('content-security-policy') ?? '';
-      expect(csp, path).to.include("default-src 'self'").and.include("script-src 'self'").and.include("frame-ancestors 'none'");
-      expect(csp, `${path}: no inline script`).to.not.match(/script-src[^;]*unsafe-inline/);
+      expect(csp, path).to.include("frame-ancestors 'none'");
       expect(res.headers.get('x-content-type-options'), path).to.equal('nosniff');
       expect(res.headers.get('strict-transport-security'), path).to.match(/max-age=\d+/);
-      expect(res.headers.get('x-frame-options'), path).to.equal('SAMEORIGIN');
-      expect(res.headers.get('referrer-policy'), path).to.equal('no-referrer');
-      expect(res.headers.get('cross-origin-opener-policy'), path).to.equal('same-origin');
+      expect(res.headers.get('x-frame-options'), path).to.equal('DENY');
+      expect(res.headers.get('cross-origin-resource-policy'), path).to.equal('same-origin');
       expect(res.headers.get('x-powered-by'), path).to.equal(null);
+      if (document) {
+        expect(csp, path).to.include("default-src 'self'").and.include("script-src 'self'");
+        expect(csp, `${path}: no inline script`).to.not.match(/script-src[^;]*unsafe-inline/);
+        expect(res.headers.get('referrer-policy'), path).to.equal('no-referrer');
+        expect(res.headers.get('cross-origin-opener-policy'), path).to.equal('same-origin');
+      } else {
+        expect(csp, `${path}: a JSON answer loads nothing`).to.equal("default-src 'none';frame-ancestors 'none'");
+        expect(res.headers.get('cross-origin-opener-policy'), `${path}: a document's header only`).to.equal(null);
+      }
     }
   });
 

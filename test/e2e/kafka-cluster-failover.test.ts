@@ -34,7 +34,7 @@ import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-
 import { projectorConfigSchema } from '../../apps/cache-projector/src/config.js';
 import { waitForZeroLag } from '../../apps/cache-projector/test/support/kafka-fixtures.js';
 import { projectorConfig, ProjectorProcess, testLogger, type ProjectorSetting } from '../../apps/cache-projector/test/support/projector-instances.js';
-import { waitFor } from '../../apps/cache-projector/test/support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { KafkaCluster } from '../support/kafka-cluster.js';
 import { testEnvironment, uniqueName } from '../support/environment.js';
 

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { anOrder } from '@order-service/domain/testing';
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
-import { waitFor } from '../../apps/cache-projector/test/support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../../apps/api/test/support/api-harness.js';
 import { uniqueName } from '../support/environment.js';
 import { testIssuer, type TestIssuer } from '../support/test-issuer.js';

@@ -23,7 +23,7 @@ import { RedisProjectionStore } from '@order-service/projection';
 import { KnexOrderRepository } from '../../apps/api/src/adapters/knex-order-repository.js';
 import { orderEvents } from '../../apps/api/src/use-cases/order-events.js';
 import { testKafka, waitForZeroLag } from '../../apps/cache-projector/test/support/kafka-fixtures.js';
-import { waitFor } from '../../apps/cache-projector/test/support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { describeFigures, figuresOf, readAppLog, runRollingRestart, type RollingRestartRun } from '../../bench/support/rolling-restart-run.js';
 import { testEnvironment, uniqueName } from '../support/environment.js';
 

@@ -17,7 +17,7 @@ import {
 import { buildApp as buildProjector, type ProjectorApp } from '../../apps/cache-projector/src/composition-root.js';
 import { testKafka, waitForZeroLag } from '../../apps/cache-projector/test/support/kafka-fixtures.js';
 import { projectorConfig, testLogger } from '../../apps/cache-projector/test/support/projector-instances.js';
-import { waitFor } from '../../apps/cache-projector/test/support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
 import { testEnvironment, uniqueName } from '../support/environment.js';
 
 /** Runs `work` over `items` with at most `concurrency` at once. */

@@ -11,7 +11,8 @@ import type { OutboxPublisher } from '../../src/outbox/outbox-ports.js';
 import { OutboxRelay, type OutboxRelayDeps, type OutboxRelayOptions } from '../../src/outbox/outbox-relay.js';
 import { PgOutboxListener } from '../../src/outbox/pg-outbox-listener.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
-import { appendEvents, createPrivateDatabase, outboxRowCount, RecordingLog, waitFor, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { appendEvents, createPrivateDatabase, outboxRowCount, RecordingLog, type PrivateDatabase } from '../support/outbox-fixtures.js';
+import { timeUntil } from '../../../../test/support/wait-for.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 import { KafkaGate } from '../support/outbox-kafka-gate.js';
 import { appliedVersions, createOrdersTopic, quietKafkaLog, TopicTail, type TopicRecord } from '../support/outbox-topic.js';
@@ -121,7 +122,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       for (const uid of orders) await appendEvents(db, [anUpsert(uid, version)]);
     }
 
-    await waitFor('three attempts failed', () => recovering.stats().failed >= 3);
+    await timeUntil('three attempts failed', () => recovering.stats().failed >= 3);
     expect(await outboxRowCount(db), 'every row is kept').to.equal(12);
     expect(recovering.stats()).to.include({ published: 0, failing: true });
     expect(log.at('warn'), 'one warning for the change into failing, not one per attempt').to.have.length(1);
@@ -134,7 +135,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect([...byKey.keys()]).to.have.members(orders);
     for (const records of byKey.values()) expect(records.map((r) => r.version)).to.deep.equal([1, 2, 3, 4]);
     // The outbox is empty once the batch committed; the relay says it recovered when its next claim finds nothing.
-    await waitFor('the relay reports it recovered', () => !recovering.stats().failing);
+    await timeUntil('the relay reports it recovered', () => !recovering.stats().failing);
     expect(recovering.stats()).to.include({ published: 12, failing: false });
     expect(log.at('warn')).to.have.length(1);
     expect(log.at('info').filter((e) => /recovered/.test(e.message))).to.have.length(1);
@@ -147,7 +148,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     const stuck = relay({ brokers: [gate.address], publishTimeoutMs: 300, maxBackoffMs: 400, producerConfig: { 'reconnect.backoff.max.ms': 200 } });
     await stuck.start();
     for (let version = 1; version <= 3; version += 1) await appendEvents(db, [anUpsert(`${prefix}-a`, version)]);
-    await waitFor('an attempt failed', () => stuck.stats().failed >= 1);
+    await timeUntil('an attempt failed', () => stuck.stats().failed >= 1);
     await stuck.stop();
     await stuck.stop();
     expect(await outboxRowCount(db)).to.equal(3);
@@ -207,7 +208,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     await publisher.start();
     await appendEvents(db, [anUpsert(uniqueName('appended'), 1)]);
     publisher.appended();
-    const tookMs = await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
+    const tookMs = await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(tookMs).to.be.below(1_000);
     expect(publisher.stats().published).to.equal(1);
   });
@@ -218,14 +219,14 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     await publisher.start();
     await appendEvents(db, [anUpsert(uniqueName('linger-first'), 1)]);
     publisher.appended();
-    const tookMs = await waitFor('the first row is published', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    const tookMs = await timeUntil('the first row is published', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
     expect(tookMs, 'the first claim does not linger').to.be.below(2_000);
     // The loop now lingers before its next claim: what is written meanwhile goes in one send.
     for (const uid of [1, 2, 3, 4].map((i) => uniqueName(`linger-${i}`))) {
       await appendEvents(db, [anUpsert(uid, 1)]);
       publisher.appended();
     }
-    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
     expect(sends, 'one send for the first row, one for the four').to.deep.equal([1, 4]);
   });
 
@@ -234,7 +235,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     await publisher.start();
     await appendEvents(db, [anUpsert(uniqueName('notify'), 1)]);
     await db.raw(`notify ${OUTBOX_CHANNEL}`);
-    const tookMs = await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
+    const tookMs = await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(tookMs).to.be.below(1_000);
     expect(publisher.stats().published).to.equal(1);
   });
@@ -248,12 +249,12 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
         where datname = current_database() and application_name = 'order-api-outbox-listener'`,
     )) as { rows: Array<{ killed: boolean }> };
     expect(killed.rows).to.have.length(1);
-    await waitFor('the listener noticed', () => !publisher.stats().listening);
-    await waitFor('the listener is back', () => publisher.stats().listening);
+    await timeUntil('the listener noticed', () => !publisher.stats().listening);
+    await timeUntil('the listener is back', () => publisher.stats().listening);
 
     await appendEvents(db, [anUpsert(uniqueName('relisten'), 1)]);
     await db.raw(`notify ${OUTBOX_CHANNEL}`);
-    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
+    await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
     expect(log.at('warn').map((e) => e.message)).to.have.length(1);
     expect(log.at('info').map((e) => e.message)).to.include('outbox LISTEN connection is back');
   });
@@ -282,7 +283,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     });
     await crashing.start();
     // Each attempt takes one slot; wait until every row was published once and "crashed".
-    await waitFor('every row was published by the crashing relay', () => crashed.size === 6);
+    await timeUntil('every row was published by the crashing relay', () => crashed.size === 6);
     await crashing.stop();
     expect(await outboxRowCount(db), 'nothing was deleted').to.equal(6);
 

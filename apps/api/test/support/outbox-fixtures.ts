@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { OrderEvent } from '@order-service/contracts';
 import { createDatabase } from '@order-service/postgres';
@@ -37,20 +35,6 @@ export async function appendEvents(db: Knex, events: readonly OrderEvent[]): Pro
 export async function outboxRowCount(db: Knex): Promise<number> {
   const result = (await db.raw('select count(*)::int as n from outbox')) as { rows: Array<{ n: number }> };
   return result.rows[0]?.n ?? 0;
-}
-
-/** Polls `condition` until it holds; resolves with the milliseconds it took, rejects naming `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 10_000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if (await condition()) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await sleep(intervalMs);
-  }
 }
 
 export interface LogEntry {

@@ -1,7 +1,7 @@
 import { headerText, ensureTopics, ordersTopicSpec, type KafkaJS } from '@order-service/kafka';
 import { EVENT_HEADERS } from '@order-service/contracts';
 import { uniqueName } from '../../../../test/support/environment.js';
-import { waitFor } from './outbox-fixtures.js';
+import { timeUntil } from '../../../../test/support/wait-for.js';
 
 /** One record as it sits on the topic. */
 export interface TopicRecord {
@@ -74,7 +74,7 @@ export class TopicTail {
   /** Waits until everything on the topic now has been read. */
   async caughtUp(timeoutMs = 20_000): Promise<void> {
     const offsets = await this.admin.fetchTopicOffsets(this.topic);
-    await waitFor(
+    await timeUntil(
       'the topic tail has read every record',
       () => {
         if (this.failure !== undefined) throw this.failure;

@@ -6,7 +6,7 @@ import { anUpsert } from '../../../../packages/projection/test/support/order-eve
 import { buildApp, type ProjectorApp } from '../../src/composition-root.js';
 import { createTopics, deleteTopics, produceEvents, testKafka } from '../support/kafka-fixtures.js';
 import { projectorConfig, testLogger } from '../support/projector-instances.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 describe('cache projector operations: health, readiness, metrics (real Kafka and Redis)', () => {
   const topic = uniqueName('it-projector-ops');

@@ -20,7 +20,7 @@ import {
 } from '../support/kafka-fixtures.js';
 import { expectedEntries, findMismatches, inRounds, orderHistories, seededRandom } from '../support/order-histories.js';
 import { ProjectorProcess, startProjector, type ProjectorSetting } from '../support/projector-instances.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 const TTL_SECONDS = 3600;
 

@@ -7,7 +7,7 @@ import { testEnvironment, uniqueName } from '../../../../test/support/environmen
 import { createTopics, deleteGroup, deleteTopics, produceEvents, testKafka, waitForZeroLag } from '../support/kafka-fixtures.js';
 import { expectedEntries, findMismatches, inRounds, orderHistories, seededRandom } from '../support/order-histories.js';
 import { ProjectorProcess, type ProjectorSetting } from '../support/projector-instances.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 const KILLS = 5;
 

@@ -14,7 +14,7 @@ import { readTopic } from '../../src/redrive/read-topic.js';
 import { ledgerTopicOf } from '../../src/redrive/redrive-dead-letters.js';
 import { createTopics, deleteTopics, testKafka, toRecord } from '../support/kafka-fixtures.js';
 import { projectorConfig, testLogger } from '../support/projector-instances.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 

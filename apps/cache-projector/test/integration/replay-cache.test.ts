@@ -12,7 +12,7 @@ import { ReplayInterrupted } from '../../src/replay/replay-errors.js';
 import { createTopics, deleteGroup, deleteTopics, produceEvents, testKafka, waitForZeroLag } from '../support/kafka-fixtures.js';
 import { expectedEntries, findMismatches, inRounds, orderHistories, seededRandom, type OrderHistory } from '../support/order-histories.js';
 import { startProjector, testLogger, type ProjectorSetting } from '../support/projector-instances.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const TTL_SECONDS = 3600;

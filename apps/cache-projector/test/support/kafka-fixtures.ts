@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_HEADERS, encodeOrderEvent, type OrderEvent } from '@order-service/contracts';
 import { createKafka, deadLetterTopicSpec, ensureTopics, ordersTopicSpec, type KafkaJS } from '@order-service/kafka';
 import { testEnvironment } from '../../../../test/support/environment.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 

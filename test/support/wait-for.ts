@@ -1,3 +1,8 @@
+/**
+ * Polling in tests, for every tier: wait until something holds, or time how
+ * long it took to.
+ */
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -19,4 +24,18 @@ export async function waitFor<T>(
     }
     await sleep(intervalMs);
   }
+}
+
+/**
+ * How long, in ms, until `condition` holds: polled every `intervalMs` (10 by
+ * default, so the figure is that fine); fails naming `what` after `timeoutMs`.
+ */
+export async function timeUntil(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<number> {
+  const started = performance.now();
+  await waitFor(what, condition, { timeoutMs, intervalMs });
+  return performance.now() - started;
 }

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { shareOfCode, type CpuProfile } from './cpu-profile.js';
+import { shareOfCode, summariseCpuProfile, type CpuProfile } from './cpu-profile.js';
 
 const TRACING = 'file:///app/node_modules/@opentelemetry/sdk-trace/dist/Span.mjs';
 const MIDDLEWARE = 'file:///app/packages/runtime/dist/http-tracing.js';
@@ -66,5 +69,42 @@ describe('shareOfCode (CPU profile attribution)', () => {
 
   it('gives 0 for a profile with no busy samples', () => {
     expect(shareOfCode(profileOf(['', '(root)', 0, [['', '(idle)', 7]]]), isTracing)).to.deep.equal({ share: 0, samples: 0, busy: 0 });
+  });
+});
+
+describe('summariseCpuProfile', () => {
+  it('splits the busy time by self time, and after start-up by the nearest script with what it called', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpu-profile-'));
+    try {
+      const profile = profileOf([
+        '',
+        '(root)',
+        0,
+        [
+          ['', '(idle)', 100],
+          ['', '(garbage collector)', 10],
+          ['node:internal/modules/esm/loader', 'import', 0, [[ROUTE, 'load', 10]]],
+          [ROUTE, 'sendOrder', 20, [['node:net', 'writev', 40]]],
+          [TRACING, 'serializeSpan', 20],
+        ],
+      ]);
+      writeFileSync(join(dir, 'CPU.1.cpuprofile'), JSON.stringify(profile));
+
+      const summary = summariseCpuProfile(dir);
+
+      // Self time: 100 busy samples of 200, start-up included; writev is Node's own.
+      expect(summary?.idleShare).to.equal(0.5);
+      expect(summary?.byOwner).to.deep.include({ owner: 'node internals', share: 0.4 });
+      expect(summary?.byOwner).to.deep.include({ owner: 'apps/api', share: 0.3 });
+      // By the nearest script, after start-up (90 samples): the route with the socket write it made.
+      expect(summary?.byCaller).to.deep.equal([
+        { owner: 'apps/api', share: 60 / 90 },
+        { owner: '@opentelemetry/sdk-trace', share: 20 / 90 },
+        { owner: '(V8: garbage collector, compiler)', share: 10 / 90 },
+      ]);
+      expect(summary?.topCallers[0]?.name).to.match(/^sendOrder .*order-routes\.js:1$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

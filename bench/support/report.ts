@@ -146,6 +146,16 @@ function renderProfile(profile: ProfileSummary): string[] {
     '| function | share |',
     '| --- | --- |',
     ...profile.topFunctions.map(({ name, share }) => `| \`${name.replace(/\|/g, '\\|')}\` | ${percent(share)} |`),
+    '',
+    "The same busy time after start-up, each sample counted for the nearest script on its stack: a package's or the app's own code with the Node internals it called (a response's socket write counts for whoever wrote it):",
+    '',
+    '| whose | share |',
+    '| --- | --- |',
+    ...profile.byCaller.map(({ owner, share }) => `| ${owner} | ${percent(share)} |`),
+    '',
+    '| script function | share |',
+    '| --- | --- |',
+    ...profile.topCallers.map(({ name, share }) => `| \`${name.replace(/\|/g, '\\|')}\` | ${percent(share)} |`),
   ];
 }
 

@@ -5,7 +5,7 @@ import type { BenchContext } from '../support/bench-context.js';
 import { freePort, startApi, waitForReady, type ApiVariant, type RunningServer } from '../support/bench-servers.js';
 import { LOAD_CORES, SERVER_CORES } from '../support/child-processes.js';
 import { summariseCpuProfile } from '../support/cpu-profile.js';
-import { cpuPerOperation, describeCpuPerOperation, type CpuColumn } from '../support/cpu-per-operation.js';
+import { cpuPerOperation, processMicrosPerOperation, describeCpuPerOperation, type CpuColumn } from '../support/cpu-per-operation.js';
 import { describeCpu } from '../support/cpu-usage.js';
 import { runLoad, warmUp } from '../support/http-load.js';
 import type { LoadResult } from '../support/load-spec.js';
@@ -156,9 +156,11 @@ export async function getReadsBench(context: BenchContext): Promise<RowReport[]>
     postgres: cpuOf('GET, miss served by PostgreSQL', results.postgres, ['api', 'postgres']),
   };
   const profileOf = (apiVariant: ApiVariant) => () => profileApi(context, apiVariant, paths);
-  // µs of CPU per read of a bare app (not a column of the CPU table: it is no part of the service).
   const bareMicros = (runs: readonly LoadResult[], name: string): number =>
-    median(runs.filter((run) => run.ok > 0).map((run) => ((run.cpu.processes.get(name) ?? 0) * run.cpu.seconds * 1e6) / run.ok));
+    processMicrosPerOperation(
+      runs.map((run) => ({ usage: run.cpu, operations: run.ok })),
+      name,
+    );
   const micros = {
     bare: bareMicros(results.bare, bare.child.name),
     headers: bareMicros(results.bareWithHeaders, bareWithHeaders.child.name),

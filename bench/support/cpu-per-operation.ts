@@ -62,7 +62,7 @@ export function cpuPerOperation(operation: string, measuredIn: string, windows: 
       for (const [name, cores] of usage.processes) {
         const column = columnOf(name);
         if (column === undefined || !involved.includes(column)) continue;
-        micros[column] = (micros[column] ?? 0) + (cores * usage.seconds * 1e6) / operations;
+        micros[column] = (micros[column] ?? 0) + microsPer(cores, usage.seconds, operations);
       }
       return micros;
     });
@@ -73,6 +73,21 @@ export function cpuPerOperation(operation: string, measuredIn: string, windows: 
   }
   const total = median(perWindow.map((window) => Object.values(window).reduce((sum, value) => sum + value, 0)));
   return { operation, measuredIn, micros, total, operations: windows.reduce((sum, window) => sum + window.operations, 0) };
+}
+
+/**
+ * µs per operation of the one process named `name` over the windows (the
+ * median of the per-window figures): for a baseline, such as the bare app,
+ * that is no column of the table because it is no part of the service.
+ */
+export function processMicrosPerOperation(windows: readonly CpuWindow[], name: string): number {
+  return median(
+    windows.filter((window) => window.operations > 0).map(({ usage, operations }) => microsPer(usage.processes.get(name) ?? 0, usage.seconds, operations)),
+  );
+}
+
+function microsPer(cores: number, seconds: number, operations: number): number {
+  return (cores * seconds * 1e6) / operations;
 }
 
 /** The table that leads docs/PERFORMANCE.md. */

@@ -5,12 +5,12 @@
  * spans go to a receiver in this process that takes them and answers 200, as
  * a collector would.
  *
- * The verdict comes from the traced API's CPU profile under the same load:
- * the share of its busy time that tracing's code caused (see shareOfCode),
- * measured in one process over the same seconds, so the host's drift from one
- * window to the next (a tenth or more here, as large as the cost sought)
- * cancels out. The req/s and CPU-per-read ratios of the interleaved rounds are
- * reported beside it.
+ * The verdict is the req/s ratio of the interleaved rounds. Beside it, the
+ * traced API is profiled under the same load, and the row reports the share
+ * of its busy time that tracing's own code caused (see shareOfCode): that
+ * share falls short of the measured cost, the rest being the untraced code
+ * running slower in the traced process, which the row states rather than
+ * hides.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -140,7 +140,6 @@ export async function tracingBench(context: BenchContext): Promise<RowReport[]> 
     const profile = await profileTraced(paths);
     const newest = profile && readNewestCpuProfile(dirname(join(ROOT, profile.file)));
     const tracingShare: CodeShare | undefined = newest && shareOfCode(newest.profile, isTracingCode);
-    const profiledRatio = tracingShare === undefined ? Number.NaN : 1 - tracingShare.share;
 
     const rps = (runs: readonly LoadResult[]): number[] => runs.map((run) => run.requestsPerSecond);
     const describe = (run: LoadResult): string =>
@@ -163,17 +162,12 @@ export async function tracingBench(context: BenchContext): Promise<RowReport[]> 
         measuredAs: `req/s against the same read with tracing off (OTEL_SDK_DISABLED=true), same run (c=${options.connections})`,
         figure: `${formatNumber(median(rps(results.on)))} req/s`,
         baseline: `tracing off ${formatNumber(median(rps(results.off)))} req/s`,
-        ratio: `${formatRatio(profiledRatio)} by the CPU profile (tracing ${percentOf(tracingShare)} of the busy time); req/s ${formatRatio(ratio)}; CPU per read ${formatRatio(cpuRatio)}`,
+        ratio: `${formatRatio(ratio)} req/s; CPU per read ${formatRatio(cpuRatio)}; tracing's own code ${percentOf(tracingShare)} of the traced API's busy time`,
         target: '≥ 0.90',
-        checks: [
-          {
-            description: `the traced API's CPU not spent on tracing, from its profile under the same load: ${formatRatio(profiledRatio)} ≥ ${TARGET.toFixed(2)}`,
-            met: tracingShare === undefined ? undefined : profiledRatio >= TARGET,
-          },
-        ],
+        checks: [{ description: `req/s ratio ${formatRatio(ratio)} ≥ ${TARGET.toFixed(2)}`, met: ratio >= TARGET }],
         runs: results.on.map((run, i) => `round ${i + 1}: tracing on ${describe(run)}; off ${results.off[i] ? describe(results.off[i]) : 'n/a'}`),
         notes: [
-          `The verdict: the traced API was profiled (\`node --cpu-prof\`) under the same load, ${tracingShare === undefined ? 'but no profile was written' : `and ${formatNumber(tracingShare.samples)} of its ${formatNumber(tracingShare.busy)} busy samples after start-up (${percentOf(tracingShare)}) were tracing's: OpenTelemetry's packages and the span middleware, with the Node internals they called (the exporter's socket writes among them)`}. Without that code the same process would answer 1 / ${formatRatio(profiledRatio)} as many reads with the same CPU, so ${formatRatio(profiledRatio)} is the ratio the row asks for, measured over the same seconds in one process; the garbage collector's samples count for nobody (${percentOfOwner(profile, '(garbage collector)')} of the busy time, start-up included). The req/s ratio of the interleaved rounds is reported beside it: on this host a 6 s window runs a tenth faster or slower than the next, which is as large as the cost measured.`,
+          `What the cost is made of: the traced API was profiled (\`node --cpu-prof\`) under the same load, ${tracingShare === undefined ? 'but no profile was written' : `and ${formatNumber(tracingShare.samples)} of its ${formatNumber(tracingShare.busy)} busy samples after start-up (${percentOf(tracingShare)}) were tracing's own: OpenTelemetry's packages and the span middleware, each sample counted for the nearest script on its stack, so the Node internals they called (the exporter's socket writes among them) count for them`}; the garbage collector's ${percentOfOwner(profile, '(garbage collector)')} of the busy time (start-up included) counts for nobody. That share is less than the cost the rounds measure (CPU per read ${formatRatio(cpuRatio)}): the rest is the request path outside tracing's code running slower in the traced process. Paired runs outside the suite put that down to the recorded spans: with the SDK started and nothing sampled a read costs what it costs untraced, with one read in ten recording its span into a batch processor that never exports, about half of the difference; the OTLP export adds the rest.`,
           `CPU: tracing on ${describeCpuPerOperation(cpu.on)}; off ${describeCpuPerOperation(cpu.off)} (off over on ${formatRatio(cpuRatio)}, the req/s ratio the row would show on a machine where the API has its core to itself).`,
           `Both APIs run in redis mode with a one-hour LRU TTL (every read an LRU hit) and without access control. The traced one exports with OTLP/HTTP protobuf to a receiver in the suite process (${sink.requests()} exports, ${formatNumber(Math.round(sink.bytes() / 1024))} KiB in this run), sampler parentbased_traceidratio at ${SAMPLING_RATIO}: every request still goes through the HTTP instrumentation, one in ten records and exports its span.`,
         ],

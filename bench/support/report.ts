@@ -136,26 +136,35 @@ function renderProfile(profile: ProfileSummary): string[] {
     .slice(0, 3)
     .map(({ owner, share }) => `${owner} ${percent(share)}`)
     .join(', ');
+  // A two-column table of shares; function names are code, with their pipes escaped.
+  const shares = (heading: string, rows: ReadonlyArray<{ label: string; share: number }>, code = false): string[] => [
+    '',
+    `| ${heading} | share |`,
+    '| --- | --- |',
+    ...rows.map(({ label, share }) => `| ${code ? `\`${label.replace(/\|/g, '\\|')}\`` : label} | ${percent(share)} |`),
+  ];
   return [
     `CPU profile of the subject under the same load (\`node --cpu-prof\`, ${profile.file}, start-up included): the process was busy ${percent(busy)} of the time${verdict}; its busy time went first to ${leaders}. Self time of the busy samples:`,
-    '',
-    '| where | share |',
-    '| --- | --- |',
-    ...profile.byOwner.map(({ owner, share }) => `| ${owner} | ${percent(share)} |`),
-    '',
-    '| function | share |',
-    '| --- | --- |',
-    ...profile.topFunctions.map(({ name, share }) => `| \`${name.replace(/\|/g, '\\|')}\` | ${percent(share)} |`),
+    ...shares(
+      'where',
+      profile.byOwner.map(({ owner, share }) => ({ label: owner, share })),
+    ),
+    ...shares(
+      'function',
+      profile.topFunctions.map(({ name, share }) => ({ label: name, share })),
+      true,
+    ),
     '',
     "The same busy time after start-up, each sample counted for the nearest script on its stack: a package's or the app's own code with the Node internals it called (a response's socket write counts for whoever wrote it):",
-    '',
-    '| whose | share |',
-    '| --- | --- |',
-    ...profile.byCaller.map(({ owner, share }) => `| ${owner} | ${percent(share)} |`),
-    '',
-    '| script function | share |',
-    '| --- | --- |',
-    ...profile.topCallers.map(({ name, share }) => `| \`${name.replace(/\|/g, '\\|')}\` | ${percent(share)} |`),
+    ...shares(
+      'whose',
+      profile.byCaller.map(({ owner, share }) => ({ label: owner, share })),
+    ),
+    ...shares(
+      'script function',
+      profile.topCallers.map(({ name, share }) => ({ label: name, share })),
+      true,
+    ),
   ];
 }
 

@@ -144,6 +144,21 @@ describe('Redis Cluster: projector, API reads, invalidation and replay on 3 mast
       const expected = new Map<string, number | null>();
       for (const uid of load.uids) expected.set(uid, (await orders.get(uid))?.version ?? null);
 
+      // This test's own client sent nothing since the kill: its first command to the dead master's slots fails
+      // offline and makes the adapter read the slots again, as the projector and the API do by retrying.
+      const uids = [...expected.keys()];
+      await waitFor(
+        "this test's Redis client to reach every master after the failover",
+        async () => {
+          try {
+            for (const uid of uids) await store.get(uid);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: 30_000, intervalMs: 300 },
+      );
       const mismatches: string[] = [];
       for (const [uid, version] of expected) {
         const cached = await store.get(uid);

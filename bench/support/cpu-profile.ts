@@ -119,7 +119,8 @@ export function summariseCpuProfile(dir: string, top = 12): ProfileSummary | und
     busy += hits;
     const owner = ownerOf(functionName, url);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + hits);
-    byFunction.set(functionNameOf(functionName, url, lineNumber), (byFunction.get(functionNameOf(functionName, url, lineNumber)) ?? 0) + hits);
+    const name = functionNameOf(functionName, url, lineNumber);
+    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
   }
   let busyAfterStart = 0;
   const byCaller = new Map<string, number>();

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { anOrder } from '@order-service/domain/testing';
 import { call, createTestTopic, deleteTestTopic, startApi, type RunningApi } from '../support/api-harness.js';
-import { timeUntil } from '../../../../test/support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 import { uniqueName } from '../../../../test/support/environment.js';
 import { testIssuer, type TestIssuer } from '../../../../test/support/test-issuer.js';
 
@@ -90,7 +90,7 @@ describe('the web page, driven in Chromium (real API, PostgreSQL and Kafka)', fu
   it('creates the pre-filled example order under a uid typed into the editor, and shows it', async () => {
     const editor = page.getByLabel('Order JSON');
     // Polled from here: Playwright runs waitForFunction's predicate through eval, which the page's CSP refuses.
-    await timeUntil('the example order in the editor', async () => (await editor.inputValue()).includes('WBILMTEST'), { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor('the example order in the editor', async () => (await editor.inputValue()).includes('WBILMTEST'), { timeoutMs: 30_000, intervalMs: 100 });
     const draft = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
     const orderUid = uid();
     await editor.fill(JSON.stringify({ order_uid: orderUid, ...draft }, null, 2));

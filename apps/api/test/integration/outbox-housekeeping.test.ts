@@ -8,8 +8,11 @@ import { IdempotencyKeyPruning } from '../../src/adapters/idempotency-key-prunin
 import { pruneIdempotencyKeys } from '../../src/adapters/prune-idempotency-keys.js';
 import { uniqueName } from '../../../../test/support/environment.js';
 import { appendEvents, createPrivateDatabase, RecordingLog, type PrivateDatabase } from '../support/outbox-fixtures.js';
-import { timeUntil } from '../../../../test/support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
+
+/** How the waits here poll: often, as the relay's work takes milliseconds. */
+const POLL = { timeoutMs: 10_000, intervalMs: 10 };
 
 describe('outbox housekeeping (real PostgreSQL)', () => {
   let database: PrivateDatabase;
@@ -73,7 +76,7 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
       // A NOTIFY sent after the append arrives after any the append sent: the listener has heard everything the append said.
       await db.raw(`select pg_notify(?, 'marker')`, [OUTBOX_CHANNEL]);
 
-      await timeUntil('the marker arrived', () => notifications.length > 0);
+      await waitFor('the marker arrived', () => notifications.length > 0, POLL);
       expect(notifications).to.deep.equal([`${OUTBOX_CHANNEL}:marker`]);
       expect(await db('outbox').pluck('order_uid')).to.deep.equal([committed]);
       expect(await db('outbox').pluck('slot')).to.deep.equal([outboxSlotOf(committed)]);
@@ -136,7 +139,7 @@ describe('outbox housekeeping (real PostgreSQL)', () => {
       await insertKey('older-than-two-hours', 3, 'done', null);
       await insertKey('younger-than-two-hours', 1, 'done', null);
       pruning({ retentionHours: 2 }).start();
-      await timeUntil('the relay pruned', async () => (await keys()).length === 1);
+      await waitFor('the relay pruned', async () => (await keys()).length === 1, POLL);
       expect(await keys()).to.deep.equal(['younger-than-two-hours']);
     });
   });

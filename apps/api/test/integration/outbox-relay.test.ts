@@ -12,10 +12,13 @@ import { OutboxRelay, type OutboxRelayDeps, type OutboxRelayOptions } from '../.
 import { PgOutboxListener } from '../../src/outbox/pg-outbox-listener.js';
 import { testEnvironment, uniqueName } from '../../../../test/support/environment.js';
 import { appendEvents, createPrivateDatabase, outboxRowCount, RecordingLog, type PrivateDatabase } from '../support/outbox-fixtures.js';
-import { timeUntil } from '../../../../test/support/wait-for.js';
+import { timeUntil, waitFor } from '../../../../test/support/wait-for.js';
 import { aDelete, anUpsert } from '../../../../packages/projection/test/support/order-events.js';
 import { KafkaGate } from '../support/outbox-kafka-gate.js';
 import { appliedVersions, createOrdersTopic, quietKafkaLog, TopicTail, type TopicRecord } from '../support/outbox-topic.js';
+
+/** How the waits here poll: often, as the relay's work takes milliseconds. */
+const POLL = { timeoutMs: 10_000, intervalMs: 10 };
 
 describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
   let database: PrivateDatabase;
@@ -122,7 +125,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       for (const uid of orders) await appendEvents(db, [anUpsert(uid, version)]);
     }
 
-    await timeUntil('three attempts failed', () => recovering.stats().failed >= 3);
+    await waitFor('three attempts failed', () => recovering.stats().failed >= 3, POLL);
     expect(await outboxRowCount(db), 'every row is kept').to.equal(12);
     expect(recovering.stats()).to.include({ published: 0, failing: true });
     expect(log.at('warn'), 'one warning for the change into failing, not one per attempt').to.have.length(1);
@@ -135,7 +138,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect([...byKey.keys()]).to.have.members(orders);
     for (const records of byKey.values()) expect(records.map((r) => r.version)).to.deep.equal([1, 2, 3, 4]);
     // The outbox is empty once the batch committed; the relay says it recovered when its next claim finds nothing.
-    await timeUntil('the relay reports it recovered', () => !recovering.stats().failing);
+    await waitFor('the relay reports it recovered', () => !recovering.stats().failing, POLL);
     expect(recovering.stats()).to.include({ published: 12, failing: false });
     expect(log.at('warn')).to.have.length(1);
     expect(log.at('info').filter((e) => /recovered/.test(e.message))).to.have.length(1);
@@ -148,7 +151,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     const stuck = relay({ brokers: [gate.address], publishTimeoutMs: 300, maxBackoffMs: 400, producerConfig: { 'reconnect.backoff.max.ms': 200 } });
     await stuck.start();
     for (let version = 1; version <= 3; version += 1) await appendEvents(db, [anUpsert(`${prefix}-a`, version)]);
-    await timeUntil('an attempt failed', () => stuck.stats().failed >= 1);
+    await waitFor('an attempt failed', () => stuck.stats().failed >= 1, POLL);
     await stuck.stop();
     await stuck.stop();
     expect(await outboxRowCount(db)).to.equal(3);
@@ -226,7 +229,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       await appendEvents(db, [anUpsert(uid, 1)]);
       publisher.appended();
     }
-    await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 10_000 });
+    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { ...POLL, timeoutMs: 10_000 });
     expect(sends, 'one send for the first row, one for the four').to.deep.equal([1, 4]);
   });
 
@@ -249,12 +252,12 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
         where datname = current_database() and application_name = 'order-api-outbox-listener'`,
     )) as { rows: Array<{ killed: boolean }> };
     expect(killed.rows).to.have.length(1);
-    await timeUntil('the listener noticed', () => !publisher.stats().listening);
-    await timeUntil('the listener is back', () => publisher.stats().listening);
+    await waitFor('the listener noticed', () => !publisher.stats().listening, POLL);
+    await waitFor('the listener is back', () => publisher.stats().listening, POLL);
 
     await appendEvents(db, [anUpsert(uniqueName('relisten'), 1)]);
     await db.raw(`notify ${OUTBOX_CHANNEL}`);
-    await timeUntil('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { timeoutMs: 1_000 });
+    await waitFor('the outbox is empty', async () => (await outboxRowCount(db)) === 0, { ...POLL, timeoutMs: 1_000 });
     expect(log.at('warn').map((e) => e.message)).to.have.length(1);
     expect(log.at('info').map((e) => e.message)).to.include('outbox LISTEN connection is back');
   });
@@ -283,7 +286,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     });
     await crashing.start();
     // Each attempt takes one slot; wait until every row was published once and "crashed".
-    await timeUntil('every row was published by the crashing relay', () => crashed.size === 6);
+    await waitFor('every row was published by the crashing relay', () => crashed.size === 6, POLL);
     await crashing.stop();
     expect(await outboxRowCount(db), 'nothing was deleted').to.equal(6);
 

@@ -1,7 +1,7 @@
 import { headerText, ensureTopics, ordersTopicSpec, type KafkaJS } from '@order-service/kafka';
 import { EVENT_HEADERS } from '@order-service/contracts';
 import { uniqueName } from '../../../../test/support/environment.js';
-import { timeUntil } from '../../../../test/support/wait-for.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 
 /** One record as it sits on the topic. */
 export interface TopicRecord {
@@ -74,13 +74,13 @@ export class TopicTail {
   /** Waits until everything on the topic now has been read. */
   async caughtUp(timeoutMs = 20_000): Promise<void> {
     const offsets = await this.admin.fetchTopicOffsets(this.topic);
-    await timeUntil(
+    await waitFor(
       'the topic tail has read every record',
       () => {
         if (this.failure !== undefined) throw this.failure;
         return offsets.every((p) => (this.nextOffset.get(p.partition) ?? Number(p.low)) >= Number(p.high));
       },
-      { timeoutMs },
+      { timeoutMs, intervalMs: 10 },
     );
   }
 
